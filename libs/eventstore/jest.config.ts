@@ -1,0 +1,5 @@
+export default {
+  displayName: 'eventstore',
+  preset: '../../jest.preset.js',
+  coverageDirectory: '../../coverage/libs/eventstore',
+};

@@ -1,0 +1,59 @@
+import { EventStoreDbEventStore } from './eventstoredb/eventstoredb-event-store';
+import type { EventStore } from './event-store.port';
+import { PgDriver } from './sql/pg-driver';
+import { PgliteDriver } from './sql/pglite-driver';
+import { SqlEventStore, type SqlEventStoreOptions } from './sql/sql-event-store';
+
+export type EventStoreKind = 'eventstoredb' | 'postgres' | 'pglite';
+
+export interface EventStoreLocation {
+  readonly kind: EventStoreKind;
+  /** Connection string (eventstoredb, postgres) or data directory (pglite; undefined: in memory). */
+  readonly target: string | undefined;
+}
+
+export class InvalidEventStoreUrlError extends Error {
+  override readonly name = 'InvalidEventStoreUrlError';
+}
+
+/**
+ * Reads `EVENT_STORE`: `esdb://…` or `esdb+discover://…` (EventStoreDB), `postgres://…` or
+ * `postgresql://…` (PostgreSQL), `pglite://<directory>` or `pglite://memory` (embedded).
+ */
+export function parseEventStoreUrl(url: string): EventStoreLocation {
+  const trimmed = url.trim();
+  const scheme = /^([a-z+]+):\/\//i.exec(trimmed)?.[1]?.toLowerCase();
+  switch (scheme) {
+    case 'esdb':
+    case 'esdb+discover':
+      return { kind: 'eventstoredb', target: trimmed };
+    case 'postgres':
+    case 'postgresql':
+      return { kind: 'postgres', target: trimmed };
+    case 'pglite': {
+      const directory = trimmed.slice('pglite://'.length);
+      if (!directory) throw new InvalidEventStoreUrlError('EVENT_STORE pglite:// needs a directory, or "memory"');
+      return { kind: 'pglite', target: directory === 'memory' ? undefined : directory };
+    }
+    default:
+      throw new InvalidEventStoreUrlError(
+        `EVENT_STORE "${url}" is not an event store URL: use esdb://…, postgres://…, or pglite://<directory>`,
+      );
+  }
+}
+
+export interface CreateEventStoreOptions extends SqlEventStoreOptions {
+  readonly onSubscriptionDropped?: (error: unknown) => void;
+}
+
+export async function createEventStore(url: string, options: CreateEventStoreOptions = {}): Promise<EventStore> {
+  const location = parseEventStoreUrl(url);
+  switch (location.kind) {
+    case 'eventstoredb':
+      return EventStoreDbEventStore.fromConnectionString(location.target as string, options.onSubscriptionDropped);
+    case 'postgres':
+      return SqlEventStore.open(new PgDriver({ connectionString: location.target, max: 20 }), options);
+    case 'pglite':
+      return SqlEventStore.open(await PgliteDriver.open(location.target), options);
+  }
+}

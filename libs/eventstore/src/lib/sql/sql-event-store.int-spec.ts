@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import { dropSchema, testPostgresUrl, uniqueSchemaName } from '@leadledger/testing';
+import { EventIdConflictError } from '../errors';
+import type { EventToAppend, RecordedEvent } from '../event-store.port';
+import { PgDriver } from './pg-driver';
+import { PgliteDriver } from './pglite-driver';
+import type { SqlDriver, SqlExecutor } from './sql-driver';
+import { SqlEventStore } from './sql-event-store';
+
+/** A driver whose next transaction waits before COMMIT: a writer that is slow to commit. */
+class SlowCommitDriver implements SqlDriver {
+  private delayNextCommitMs = 0;
+
+  constructor(private readonly inner: SqlDriver) {}
+
+  delayNextCommit(ms: number): void {
+    this.delayNextCommitMs = ms;
+  }
+
+  query<Row>(sql: string, params?: readonly unknown[]): Promise<Row[]> {
+    return this.inner.query<Row>(sql, params);
+  }
+
+  exec(script: string): Promise<void> {
+    return this.inner.exec(script);
+  }
+
+  transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const delay = this.delayNextCommitMs;
+    this.delayNextCommitMs = 0;
+    return this.inner.transaction(async (tx) => {
+      const result = await work(tx);
+      if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
+      return result;
+    });
+  }
+
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>> {
+    return this.inner.listen(channel, onNotify);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+const adapters: Array<[string, () => Promise<{ driver: SqlDriver; cleanup: () => Promise<void>; schema?: string }>]> = [
+  ['PGlite', async () => ({ driver: await PgliteDriver.open(), cleanup: async () => undefined })],
+  [
+    'PostgreSQL',
+    async () => {
+      const url = await testPostgresUrl();
+      const schema = uniqueSchemaName('es_sql');
+      return { driver: new PgDriver({ connectionString: url, max: 10 }), schema, cleanup: () => dropSchema(url, schema) };
+    },
+  ],
+];
+
+describe.each(adapters)('SqlEventStore on %s', (_name, openDriver) => {
+  let driver: SlowCommitDriver;
+  let store: SqlEventStore;
+  let cleanup: () => Promise<void>;
+
+  beforeAll(async () => {
+    const opened = await openDriver();
+    driver = new SlowCommitDriver(opened.driver);
+    cleanup = opened.cleanup;
+    store = await SqlEventStore.open(driver, opened.schema ? { schema: opened.schema } : {});
+  });
+
+  afterAll(async () => {
+    await store.close();
+    await cleanup();
+  });
+
+  it('acknowledges a retried append even after the stream moved on, without writing it again', async () => {
+    const stream = `s-${randomUUID()}`;
+    const original = [event('A')];
+    const first = await store.append(stream, original, { expectedRevision: 'no_stream' });
+    await store.append(stream, [event('B')], { expectedRevision: 0n });
+
+    const retried = await store.append(stream, original, { expectedRevision: 'no_stream' });
+
+    expect(retried).toEqual(first);
+    expect((await store.readStream(stream)).map((e) => e.type)).toEqual(['A', 'B']);
+  });
+
+  it('refuses an append that overlaps an earlier one only in part', async () => {
+    const stream = `s-${randomUUID()}`;
+    const stored = event('A');
+    await store.append(stream, [stored], { expectedRevision: 'no_stream' });
+
+    await expect(store.append(stream, [stored, event('B')], { expectedRevision: 'any' })).rejects.toBeInstanceOf(
+      EventIdConflictError,
+    );
+    expect(await store.readStream(stream)).toHaveLength(1);
+  });
+
+  it('refuses an event id that another stream already holds', async () => {
+    const shared = event('A');
+    await store.append(`s-${randomUUID()}`, [shared], { expectedRevision: 'no_stream' });
+
+    await expect(store.append(`s-${randomUUID()}`, [shared], { expectedRevision: 'no_stream' })).rejects.toBeInstanceOf(
+      EventIdConflictError,
+    );
+  });
+
+  it('migrates idempotently: opening the store again keeps its events', async () => {
+    const stream = `s-${randomUUID()}`;
+    await store.append(stream, [event('A')], { expectedRevision: 'no_stream' });
+    const schemaOf = (store as unknown as { schema: string }).schema;
+
+    await SqlEventStore.open(driver, { schema: schemaOf });
+
+    expect(await store.readStream(stream)).toHaveLength(1);
+  });
+
+  it('never lets a later append become visible before an earlier one that is slow to commit', async () => {
+    const type = `Ordered-${randomUUID()}`;
+    const controller = new AbortController();
+    const received: RecordedEvent[] = [];
+    const subscribing = (async () => {
+      for await (const e of store.subscribeToAll({ from: 'end', eventTypes: [type], signal: controller.signal })) {
+        received.push(e);
+        if (received.length === 2) break;
+      }
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    driver.delayNextCommit(750);
+    const slow = store.append(`slow-${randomUUID()}`, [event(type, { order: 'first' })], { expectedRevision: 'any' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const fast = store.append(`fast-${randomUUID()}`, [event(type, { order: 'second' })], { expectedRevision: 'any' });
+    const [slowResult, fastResult] = await Promise.all([slow, fast]);
+    const timeout = setTimeout(() => controller.abort(), 10_000);
+    await subscribing;
+    clearTimeout(timeout);
+
+    expect(slowResult.position < fastResult.position).toBe(true);
+    expect(received.map((e) => e.data)).toEqual([{ order: 'first' }, { order: 'second' }]);
+  });
+});
+
+function event(type: string, data: unknown = {}): EventToAppend {
+  return { id: randomUUID(), type, data };
+}

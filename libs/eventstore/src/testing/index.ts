@@ -1,0 +1,1 @@
+export { describeEventStoreContract, type EventStoreContractOptions } from './event-store.contract';

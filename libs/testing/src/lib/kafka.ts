@@ -1,0 +1,56 @@
+import { Socket } from 'node:net';
+import { dockerAvailable } from './docker';
+import { runRepoScript } from './repo-scripts';
+
+const LOCAL_BROKER = '127.0.0.1:9092';
+let resolved: Promise<string[]> | undefined;
+
+/**
+ * Kafka brokers for integration tests: `KAFKA_BROKERS` (comma-separated) when set, else a
+ * testcontainer where Docker runs, else the broker scripts/kafka.sh runs from Maven Central jars.
+ * Never a skip: if no broker answers, this rejects and the test fails.
+ */
+export function testKafkaBrokers(): Promise<string[]> {
+  resolved ??= resolveKafkaBrokers();
+  return resolved;
+}
+
+async function resolveKafkaBrokers(): Promise<string[]> {
+  const fromEnvironment = process.env.KAFKA_BROKERS;
+  if (fromEnvironment) {
+    const brokers = fromEnvironment.split(',').map((broker) => broker.trim()).filter(Boolean);
+    await assertBrokersAnswer(brokers, 'KAFKA_BROKERS');
+    return brokers;
+  }
+  if (dockerAvailable()) {
+    const { KafkaContainer } = await import('@testcontainers/kafka');
+    const container = await new KafkaContainer('confluentinc/cp-kafka:7.7.1').withKraft().start();
+    return [`${container.getHost()}:${container.getMappedPort(9093)}`];
+  }
+  await runRepoScript('kafka', ['start']);
+  await assertBrokersAnswer([LOCAL_BROKER], 'scripts/kafka.sh');
+  return [LOCAL_BROKER];
+}
+
+async function assertBrokersAnswer(brokers: readonly string[], origin: string): Promise<void> {
+  const answers = await Promise.all(brokers.map((broker) => tcpAnswers(broker, 5_000)));
+  if (!answers.some(Boolean)) {
+    throw new Error(`no Kafka broker from ${origin} (${brokers.join(', ')}) accepts connections`);
+  }
+}
+
+function tcpAnswers(address: string, timeoutMs: number): Promise<boolean> {
+  const separator = address.lastIndexOf(':');
+  const host = address.slice(0, separator).replace(/^\[|\]$/g, '');
+  const port = Number(address.slice(separator + 1));
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    const finish = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => finish(false));
+    socket.once('error', () => finish(false));
+    socket.connect(port, host, () => finish(true));
+  });
+}
