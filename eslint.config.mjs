@@ -72,7 +72,11 @@ export default [
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: infrastructureImports, message: 'domain code is pure: no framework, broker or driver' }] },
+        {
+          patterns: [
+            { group: infrastructureImports, message: 'domain code is pure: no framework, broker or driver' },
+          ],
+        },
       ],
     },
   },

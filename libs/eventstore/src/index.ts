@@ -5,4 +5,8 @@ export { SqlEventStore, type SqlEventStoreOptions } from './lib/sql/sql-event-st
 export type { SqlDriver, SqlExecutor } from './lib/sql/sql-driver';
 export { PgDriver } from './lib/sql/pg-driver';
 export { PgliteDriver } from './lib/sql/pglite-driver';
-export { EventStoreDbEventStore, packPosition, unpackPosition } from './lib/eventstoredb/eventstoredb-event-store';
+export {
+  EventStoreDbEventStore,
+  packPosition,
+  unpackPosition,
+} from './lib/eventstoredb/eventstoredb-event-store';

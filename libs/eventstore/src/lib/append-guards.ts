@@ -8,10 +8,12 @@ export function assertAppendable(streamId: string, events: readonly EventToAppen
   if (!streamId || streamId.startsWith('$')) {
     throw new InvalidAppendError(`invalid stream id "${streamId}": non-empty, not starting with $`);
   }
-  if (events.length === 0) throw new InvalidAppendError(`stream ${streamId}: an append needs at least one event`);
+  if (events.length === 0)
+    throw new InvalidAppendError(`stream ${streamId}: an append needs at least one event`);
   const ids = new Set<string>();
   for (const event of events) {
-    if (!UUID.test(event.id)) throw new InvalidAppendError(`stream ${streamId}: event id "${event.id}" is not a UUID`);
+    if (!UUID.test(event.id))
+      throw new InvalidAppendError(`stream ${streamId}: event id "${event.id}" is not a UUID`);
     if (!event.type) throw new InvalidAppendError(`stream ${streamId}: event ${event.id} has no type`);
     if (ids.has(event.id.toLowerCase())) {
       throw new InvalidAppendError(`stream ${streamId}: event id ${event.id} appears twice in one append`);

@@ -13,8 +13,11 @@ describe('parseEventStoreUrl', () => {
     expect(parseEventStoreUrl(url)).toEqual({ kind, target });
   });
 
-  it.each(['', 'mysql://db/leads', './.data', 'pglite://'])('refuses %j with a message naming EVENT_STORE', (url) => {
-    expect(() => parseEventStoreUrl(url)).toThrow(InvalidEventStoreUrlError);
-    expect(() => parseEventStoreUrl(url)).toThrow(/EVENT_STORE/);
-  });
+  it.each(['', 'mysql://db/leads', './.data', 'pglite://'])(
+    'refuses %j with a message naming EVENT_STORE',
+    (url) => {
+      expect(() => parseEventStoreUrl(url)).toThrow(InvalidEventStoreUrlError);
+      expect(() => parseEventStoreUrl(url)).toThrow(/EVENT_STORE/);
+    },
+  );
 });

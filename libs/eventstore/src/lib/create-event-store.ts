@@ -32,7 +32,8 @@ export function parseEventStoreUrl(url: string): EventStoreLocation {
       return { kind: 'postgres', target: trimmed };
     case 'pglite': {
       const directory = trimmed.slice('pglite://'.length);
-      if (!directory) throw new InvalidEventStoreUrlError('EVENT_STORE pglite:// needs a directory, or "memory"');
+      if (!directory)
+        throw new InvalidEventStoreUrlError('EVENT_STORE pglite:// needs a directory, or "memory"');
       return { kind: 'pglite', target: directory === 'memory' ? undefined : directory };
     }
     default:
@@ -46,11 +47,17 @@ export interface CreateEventStoreOptions extends SqlEventStoreOptions {
   readonly onSubscriptionDropped?: (error: unknown) => void;
 }
 
-export async function createEventStore(url: string, options: CreateEventStoreOptions = {}): Promise<EventStore> {
+export async function createEventStore(
+  url: string,
+  options: CreateEventStoreOptions = {},
+): Promise<EventStore> {
   const location = parseEventStoreUrl(url);
   switch (location.kind) {
     case 'eventstoredb':
-      return EventStoreDbEventStore.fromConnectionString(location.target as string, options.onSubscriptionDropped);
+      return EventStoreDbEventStore.fromConnectionString(
+        location.target as string,
+        options.onSubscriptionDropped,
+      );
     case 'postgres':
       return SqlEventStore.open(new PgDriver({ connectionString: location.target, max: 20 }), options);
     case 'pglite':

@@ -62,7 +62,11 @@ export function describeEventStoreContract(
 
       it('reads from a revision, at most a count, in numeric order past ten', async () => {
         const stream = streamName();
-        await store.append(stream, times(12, (i) => event('Step', { i })), { expectedRevision: 'no_stream' });
+        await store.append(
+          stream,
+          times(12, (i) => event('Step', { i })),
+          { expectedRevision: 'no_stream' },
+        );
 
         const read = await store.readStream(stream, { fromRevision: 8n, maxCount: 3 });
 
@@ -74,7 +78,9 @@ export function describeEventStoreContract(
           InvalidAppendError,
         );
         await expect(
-          store.append(streamName(), [{ id: 'not-a-uuid', type: 'X', data: {} }], { expectedRevision: 'any' }),
+          store.append(streamName(), [{ id: 'not-a-uuid', type: 'X', data: {} }], {
+            expectedRevision: 'any',
+          }),
         ).rejects.toBeInstanceOf(InvalidAppendError);
       });
     });
@@ -94,13 +100,15 @@ export function describeEventStoreContract(
 
       it('honours no_stream, stream_exists and any', async () => {
         const stream = streamName();
-        await expect(store.append(stream, [event('A')], { expectedRevision: 'stream_exists' })).rejects.toMatchObject({
+        await expect(
+          store.append(stream, [event('A')], { expectedRevision: 'stream_exists' }),
+        ).rejects.toMatchObject({
           actual: 'no_stream',
         });
         await store.append(stream, [event('A')], { expectedRevision: 'no_stream' });
-        await expect(store.append(stream, [event('B')], { expectedRevision: 'no_stream' })).rejects.toBeInstanceOf(
-          WrongExpectedRevisionError,
-        );
+        await expect(
+          store.append(stream, [event('B')], { expectedRevision: 'no_stream' }),
+        ).rejects.toBeInstanceOf(WrongExpectedRevisionError);
         await store.append(stream, [event('B')], { expectedRevision: 'stream_exists' });
         const result = await store.append(stream, [event('C')], { expectedRevision: 'any' });
 
@@ -126,7 +134,9 @@ export function describeEventStoreContract(
         const stream = streamName();
 
         const outcomes = await Promise.allSettled(
-          times(10, (i) => store.append(stream, [event('Created', { by: i })], { expectedRevision: 'no_stream' })),
+          times(10, (i) =>
+            store.append(stream, [event('Created', { by: i })], { expectedRevision: 'no_stream' }),
+          ),
         );
 
         expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
@@ -162,11 +172,19 @@ export function describeEventStoreContract(
       it('delivers only the filtered types, from the start, then live', async () => {
         const wanted = typeName('Wanted');
         const other = typeName('Other');
-        await store.append(streamName(), [event(wanted, { n: 1 }), event(other)], { expectedRevision: 'no_stream' });
+        await store.append(streamName(), [event(wanted, { n: 1 }), event(other)], {
+          expectedRevision: 'no_stream',
+        });
         const controller = new AbortController();
-        const received = collect(store.subscribeToAll({ eventTypes: [wanted], signal: controller.signal }), 2, controller);
+        const received = collect(
+          store.subscribeToAll({ eventTypes: [wanted], signal: controller.signal }),
+          2,
+          controller,
+        );
 
-        await store.append(streamName(), [event(other), event(wanted, { n: 2 })], { expectedRevision: 'no_stream' });
+        await store.append(streamName(), [event(other), event(wanted, { n: 2 })], {
+          expectedRevision: 'no_stream',
+        });
 
         expect((await received).map((e) => [e.type, e.data])).toEqual([
           [wanted, { n: 1 }],
@@ -178,7 +196,11 @@ export function describeEventStoreContract(
         const type = typeName('Later');
         await store.append(streamName(), [event(type, { n: 'before' })], { expectedRevision: 'no_stream' });
         const controller = new AbortController();
-        const subscription = store.subscribeToAll({ from: 'end', eventTypes: [type], signal: controller.signal });
+        const subscription = store.subscribeToAll({
+          from: 'end',
+          eventTypes: [type],
+          signal: controller.signal,
+        });
         const iterator = subscription[Symbol.asyncIterator]();
         const first = iterator.next();
         await pause(200);
@@ -195,7 +217,10 @@ export function describeEventStoreContract(
         const controller = new AbortController();
         const done = (async () => {
           let count = 0;
-          for await (const _ of store.subscribeToAll({ eventTypes: [typeName('Never')], signal: controller.signal })) {
+          for await (const _ of store.subscribeToAll({
+            eventTypes: [typeName('Never')],
+            signal: controller.signal,
+          })) {
             count++;
           }
           return count;
@@ -218,7 +243,9 @@ export function describeEventStoreContract(
           controller,
         );
 
-        const appended = await Promise.all(times(writers, () => appendInBatches(store, streamName(), type, perWriter)));
+        const appended = await Promise.all(
+          times(writers, () => appendInBatches(store, streamName(), type, perWriter)),
+        );
 
         const events = await received;
         expectAllOnceInOrder(events, appended.flat());
@@ -229,7 +256,9 @@ export function describeEventStoreContract(
         const writers = 5;
         const perWriter = 100;
         const total = writers * perWriter;
-        const writing = Promise.all(times(writers, () => appendInBatches(store, streamName(), type, perWriter)));
+        const writing = Promise.all(
+          times(writers, () => appendInBatches(store, streamName(), type, perWriter)),
+        );
 
         const firstController = new AbortController();
         const beforeRestart = await collect(
@@ -273,7 +302,12 @@ export function describeEventStoreContract(
 }
 
 /** Appends `count` events to one stream in batches of 1 to 3, each at the revision it expects. */
-async function appendInBatches(store: EventStore, stream: string, type: string, count: number): Promise<string[]> {
+async function appendInBatches(
+  store: EventStore,
+  stream: string,
+  type: string,
+  count: number,
+): Promise<string[]> {
   const ids: string[] = [];
   let expected: bigint | 'no_stream' = 'no_stream';
   while (ids.length < count) {

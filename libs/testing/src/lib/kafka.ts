@@ -18,7 +18,10 @@ export function testKafkaBrokers(): Promise<string[]> {
 async function resolveKafkaBrokers(): Promise<string[]> {
   const fromEnvironment = process.env.KAFKA_BROKERS;
   if (fromEnvironment) {
-    const brokers = fromEnvironment.split(',').map((broker) => broker.trim()).filter(Boolean);
+    const brokers = fromEnvironment
+      .split(',')
+      .map((broker) => broker.trim())
+      .filter(Boolean);
     await assertBrokersAnswer(brokers, 'KAFKA_BROKERS');
     return brokers;
   }

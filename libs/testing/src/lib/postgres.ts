@@ -39,7 +39,9 @@ async function assertPostgresAnswers(url: string, origin: string): Promise<void>
     await client.connect();
     await client.query('SELECT 1');
   } catch (error) {
-    throw new Error(`PostgreSQL from ${origin} (${redact(url)}) does not answer: ${(error as Error).message}`);
+    throw new Error(
+      `PostgreSQL from ${origin} (${redact(url)}) does not answer: ${(error as Error).message}`,
+    );
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -8,7 +8,11 @@ const run = promisify(execFile);
 export const REPO_ROOT = resolve(__dirname, '../../../..');
 
 /** Runs one of the repo's own infrastructure scripts (scripts/<name>.sh) and fails with its output. */
-export async function runRepoScript(name: string, args: readonly string[], timeoutMs = 180_000): Promise<string> {
+export async function runRepoScript(
+  name: string,
+  args: readonly string[],
+  timeoutMs = 180_000,
+): Promise<string> {
   try {
     const { stdout } = await run('bash', [resolve(REPO_ROOT, 'scripts', `${name}.sh`), ...args], {
       cwd: REPO_ROOT,

@@ -53,10 +53,17 @@ export class EventStoreDbEventStore implements EventStore {
     connectionString: string,
     onSubscriptionDropped?: (error: unknown) => void,
   ): EventStoreDbEventStore {
-    return new EventStoreDbEventStore(EventStoreDBClient.connectionString(connectionString), onSubscriptionDropped);
+    return new EventStoreDbEventStore(
+      EventStoreDBClient.connectionString(connectionString),
+      onSubscriptionDropped,
+    );
   }
 
-  async append(streamId: string, events: readonly EventToAppend[], options: AppendOptions): Promise<AppendResult> {
+  async append(
+    streamId: string,
+    events: readonly EventToAppend[],
+    options: AppendOptions,
+  ): Promise<AppendResult> {
     assertAppendable(streamId, events);
     try {
       const result = await this.client.appendToStream(
@@ -71,7 +78,8 @@ export class EventStoreDbEventStore implements EventStore {
         ),
         { expectedRevision: options.expectedRevision },
       );
-      if (!result.position) throw new Error(`stream ${streamId}: EventStoreDB returned no position for an append`);
+      if (!result.position)
+        throw new Error(`stream ${streamId}: EventStoreDB returned no position for an append`);
       return { nextExpectedRevision: result.nextExpectedRevision, position: packPosition(result.position) };
     } catch (error) {
       if (error instanceof WrongExpectedVersionError) {
@@ -137,7 +145,8 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   async ping(): Promise<void> {
-    for await (const _ of this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 })) break;
+    for await (const _ of this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 }))
+      break;
   }
 
   async close(): Promise<void> {

@@ -31,7 +31,9 @@ export async function migrate(driver: SqlDriver, schemaName: string): Promise<vo
   const schema = quoteIdentifier(schemaName);
   await driver.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   await driver.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`leadledger.eventstore.migrate:${schemaName}`]);
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+      `leadledger.eventstore.migrate:${schemaName}`,
+    ]);
     await tx.query(
       `CREATE TABLE IF NOT EXISTS ${schema}.schema_migrations (
          version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,

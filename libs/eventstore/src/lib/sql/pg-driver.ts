@@ -86,7 +86,9 @@ export class PgDriver implements SqlDriver {
       setTimeout(() => {
         if (this.closed || this.listeners.size === 0) return;
         this.listenerConnection()
-          .then((fresh) => Promise.all([...this.listeners.keys()].map((ch) => fresh.query(`LISTEN ${quoteIdentifier(ch)}`))))
+          .then((fresh) =>
+            Promise.all([...this.listeners.keys()].map((ch) => fresh.query(`LISTEN ${quoteIdentifier(ch)}`))),
+          )
           .then(() => this.wakeEveryone())
           .catch(reconnect);
       }, LISTENER_RECONNECT_MS).unref();
@@ -104,7 +106,8 @@ export class PgDriver implements SqlDriver {
 
   /** After a reconnect, notifications sent while we were away are lost: let every subscriber look. */
   private wakeEveryone(): void {
-    for (const channelListeners of this.listeners.values()) for (const onNotify of channelListeners) onNotify();
+    for (const channelListeners of this.listeners.values())
+      for (const onNotify of channelListeners) onNotify();
   }
 }
 

@@ -7,7 +7,8 @@ const schema = uniqueSchemaName('es_contract');
 
 describeEventStoreContract(
   'PostgreSQL',
-  async () => SqlEventStore.open(new PgDriver({ connectionString: await testPostgresUrl(), max: 20 }), { schema }),
+  async () =>
+    SqlEventStore.open(new PgDriver({ connectionString: await testPostgresUrl(), max: 20 }), { schema }),
   async (store) => {
     await store.close();
     await dropSchema(await testPostgresUrl(), schema);

@@ -44,14 +44,20 @@ class SlowCommitDriver implements SqlDriver {
   }
 }
 
-const adapters: Array<[string, () => Promise<{ driver: SqlDriver; cleanup: () => Promise<void>; schema?: string }>]> = [
+const adapters: Array<
+  [string, () => Promise<{ driver: SqlDriver; cleanup: () => Promise<void>; schema?: string }>]
+> = [
   ['PGlite', async () => ({ driver: await PgliteDriver.open(), cleanup: async () => undefined })],
   [
     'PostgreSQL',
     async () => {
       const url = await testPostgresUrl();
       const schema = uniqueSchemaName('es_sql');
-      return { driver: new PgDriver({ connectionString: url, max: 10 }), schema, cleanup: () => dropSchema(url, schema) };
+      return {
+        driver: new PgDriver({ connectionString: url, max: 10 }),
+        schema,
+        cleanup: () => dropSchema(url, schema),
+      };
     },
   ],
 ];
@@ -90,9 +96,9 @@ describe.each(adapters)('SqlEventStore on %s', (_name, openDriver) => {
     const stored = event('A');
     await store.append(stream, [stored], { expectedRevision: 'no_stream' });
 
-    await expect(store.append(stream, [stored, event('B')], { expectedRevision: 'any' })).rejects.toBeInstanceOf(
-      EventIdConflictError,
-    );
+    await expect(
+      store.append(stream, [stored, event('B')], { expectedRevision: 'any' }),
+    ).rejects.toBeInstanceOf(EventIdConflictError);
     expect(await store.readStream(stream)).toHaveLength(1);
   });
 
@@ -100,9 +106,9 @@ describe.each(adapters)('SqlEventStore on %s', (_name, openDriver) => {
     const shared = event('A');
     await store.append(`s-${randomUUID()}`, [shared], { expectedRevision: 'no_stream' });
 
-    await expect(store.append(`s-${randomUUID()}`, [shared], { expectedRevision: 'no_stream' })).rejects.toBeInstanceOf(
-      EventIdConflictError,
-    );
+    await expect(
+      store.append(`s-${randomUUID()}`, [shared], { expectedRevision: 'no_stream' }),
+    ).rejects.toBeInstanceOf(EventIdConflictError);
   });
 
   it('migrates idempotently: opening the store again keeps its events', async () => {
@@ -120,7 +126,11 @@ describe.each(adapters)('SqlEventStore on %s', (_name, openDriver) => {
     const controller = new AbortController();
     const received: RecordedEvent[] = [];
     const subscribing = (async () => {
-      for await (const e of store.subscribeToAll({ from: 'end', eventTypes: [type], signal: controller.signal })) {
+      for await (const e of store.subscribeToAll({
+        from: 'end',
+        eventTypes: [type],
+        signal: controller.signal,
+      })) {
         received.push(e);
         if (received.length === 2) break;
       }
@@ -128,9 +138,13 @@ describe.each(adapters)('SqlEventStore on %s', (_name, openDriver) => {
     await new Promise((resolve) => setTimeout(resolve, 100));
 
     driver.delayNextCommit(750);
-    const slow = store.append(`slow-${randomUUID()}`, [event(type, { order: 'first' })], { expectedRevision: 'any' });
+    const slow = store.append(`slow-${randomUUID()}`, [event(type, { order: 'first' })], {
+      expectedRevision: 'any',
+    });
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const fast = store.append(`fast-${randomUUID()}`, [event(type, { order: 'second' })], { expectedRevision: 'any' });
+    const fast = store.append(`fast-${randomUUID()}`, [event(type, { order: 'second' })], {
+      expectedRevision: 'any',
+    });
     const [slowResult, fastResult] = await Promise.all([slow, fast]);
     const timeout = setTimeout(() => controller.abort(), 10_000);
     await subscribing;

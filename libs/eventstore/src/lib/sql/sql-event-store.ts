@@ -76,7 +76,11 @@ export class SqlEventStore implements EventStore {
     return store;
   }
 
-  async append(streamId: string, events: readonly EventToAppend[], options: AppendOptions): Promise<AppendResult> {
+  async append(
+    streamId: string,
+    events: readonly EventToAppend[],
+    options: AppendOptions,
+  ): Promise<AppendResult> {
     assertAppendable(streamId, events);
     return this.driver.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [this.appendLockKey]);
@@ -189,7 +193,12 @@ export class SqlEventStore implements EventStore {
     streamId: string,
     events: readonly EventToAppend[],
   ): Promise<AppendResult | undefined> {
-    const stored = await tx.query<{ event_id: string; stream_id: string; revision: string; position: string }>(
+    const stored = await tx.query<{
+      event_id: string;
+      stream_id: string;
+      revision: string;
+      position: string;
+    }>(
       `SELECT e.event_id::text AS event_id, e.stream_id, e.revision::text AS revision, e.position::text AS position
          FROM ${this.table} AS e WHERE e.event_id = ANY($1::uuid[]) ORDER BY e.position`,
       [events.map((e) => e.id)],
