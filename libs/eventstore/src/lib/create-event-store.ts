@@ -1,4 +1,5 @@
 import { EventStoreDbEventStore } from './eventstoredb/eventstoredb-event-store';
+import type { CheckpointStore } from './checkpoint-store.port';
 import type { EventStore } from './event-store.port';
 import { PgDriver } from './sql/pg-driver';
 import { PgliteDriver } from './sql/pglite-driver';
@@ -47,11 +48,27 @@ export interface CreateEventStoreOptions extends SqlEventStoreOptions {
   readonly onSubscriptionDropped?: (error: unknown) => void;
 }
 
-export async function createEventStore(
+/** An event store and the checkpoints kept beside it, on one connection; close once. */
+export interface EventStorage {
+  readonly kind: EventStoreKind;
+  readonly events: EventStore;
+  readonly checkpoints: CheckpointStore;
+  close(): Promise<void>;
+}
+
+export async function openEventStorage(
   url: string,
   options: CreateEventStoreOptions = {},
-): Promise<EventStore> {
+): Promise<EventStorage> {
   const location = parseEventStoreUrl(url);
+  const store = await openStore(location, options);
+  return { kind: location.kind, events: store, checkpoints: store.checkpoints, close: () => store.close() };
+}
+
+async function openStore(
+  location: EventStoreLocation,
+  options: CreateEventStoreOptions,
+): Promise<SqlEventStore | EventStoreDbEventStore> {
   switch (location.kind) {
     case 'eventstoredb':
       return EventStoreDbEventStore.fromConnectionString(

@@ -1,5 +1,5 @@
 import { eventStoreDbConfigured, testEventStoreDbConnectionString } from '@leadledger/testing';
-import { describeEventStoreContract } from '../../testing';
+import { describeCheckpointStoreContract, describeEventStoreContract } from '../../testing';
 import { EventStoreDbEventStore } from './eventstoredb-event-store';
 
 // No package registry reachable from our build machines ships EventStoreDB: this suite runs where
@@ -9,6 +9,12 @@ if (eventStoreDbConfigured()) {
     const connectionString = await testEventStoreDbConnectionString();
     if (!connectionString) throw new Error('EventStoreDB was configured but did not start');
     return EventStoreDbEventStore.fromConnectionString(connectionString);
+  });
+  describeCheckpointStoreContract('EventStoreDB', async () => {
+    const connectionString = await testEventStoreDbConnectionString();
+    if (!connectionString) throw new Error('EventStoreDB was configured but did not start');
+    const store = EventStoreDbEventStore.fromConnectionString(connectionString);
+    return { checkpoints: store.checkpoints, close: () => store.close() };
   });
 } else {
   describe('EventStore contract: EventStoreDB', () => {

@@ -15,6 +15,7 @@ import {
 } from '@eventstore/db-client';
 import { assertAppendable } from '../append-guards';
 import { WrongExpectedRevisionError } from '../errors';
+import { EventStoreDbCheckpointStore } from './eventstoredb-checkpoint-store';
 import type {
   AppendOptions,
   AppendResult,
@@ -43,11 +44,15 @@ export function unpackPosition(position: GlobalPosition): Position {
 
 /** The production event store. A dropped subscription is resumed after the last event it delivered. */
 export class EventStoreDbEventStore implements EventStore {
+  readonly checkpoints: EventStoreDbCheckpointStore;
+
   constructor(
     private readonly client: EventStoreDBClient,
     /** Told of every drop before the subscription resumes, so an operator sees a flapping server. */
     private readonly onSubscriptionDropped: (error: unknown) => void = () => undefined,
-  ) {}
+  ) {
+    this.checkpoints = new EventStoreDbCheckpointStore(client);
+  }
 
   static fromConnectionString(
     connectionString: string,

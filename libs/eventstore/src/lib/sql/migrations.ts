@@ -23,6 +23,17 @@ const migrations: ReadonlyArray<{ version: number; up: (schema: string) => strin
       CREATE INDEX events_type_position ON ${s}.events (type, position);
     `,
   },
+  {
+    version: 2,
+    // numeric: an EventStoreDB position packs two 64-bit numbers, more than bigint holds.
+    up: (s) => `
+      CREATE TABLE ${s}.checkpoints (
+        name        text        PRIMARY KEY,
+        position    numeric(40) NOT NULL,
+        updated_at  timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1].version;

@@ -1,12 +1,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeEventStoreContract } from '../../testing';
-import { PgliteDriver } from './pglite-driver';
-import { SqlEventStore } from './sql-event-store';
+import { describeCheckpointStoreContract, describeEventStoreContract } from '../../testing';
+import { openEventStorage } from '../create-event-store';
 
-// PGlite is the embedded default, so it is proven on disk, as the pipeline runs it.
+// PGlite is the embedded default, so it is proven as the pipeline opens it: from EVENT_STORE, on disk.
 const dataDir = mkdtempSync(join(tmpdir(), 'leadledger-pglite-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-describeEventStoreContract('PGlite', async () => SqlEventStore.open(await PgliteDriver.open(dataDir)));
+describeEventStoreContract(
+  'PGlite',
+  async () => (await openEventStorage(`pglite://${dataDir}/events`)).events,
+);
+
+describeCheckpointStoreContract('PGlite', () => openEventStorage(`pglite://${dataDir}/checkpoints`));

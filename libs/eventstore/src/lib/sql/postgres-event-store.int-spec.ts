@@ -1,5 +1,5 @@
 import { dropSchema, testPostgresUrl, uniqueSchemaName } from '@leadledger/testing';
-import { describeEventStoreContract } from '../../testing';
+import { describeCheckpointStoreContract, describeEventStoreContract } from '../../testing';
 import { PgDriver } from './pg-driver';
 import { SqlEventStore } from './sql-event-store';
 
@@ -14,3 +14,18 @@ describeEventStoreContract(
     await dropSchema(await testPostgresUrl(), schema);
   },
 );
+
+describeCheckpointStoreContract('PostgreSQL', async () => {
+  const url = await testPostgresUrl();
+  const checkpointSchema = uniqueSchemaName('es_checkpoints');
+  const store = await SqlEventStore.open(new PgDriver({ connectionString: url }), {
+    schema: checkpointSchema,
+  });
+  return {
+    checkpoints: store.checkpoints,
+    close: async () => {
+      await store.close();
+      await dropSchema(url, checkpointSchema);
+    },
+  };
+});

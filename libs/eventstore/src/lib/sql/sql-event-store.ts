@@ -11,6 +11,7 @@ import type {
   SubscribeToAllOptions,
 } from '../event-store.port';
 import { Wakeup } from '../wakeup';
+import { SqlCheckpointStore } from './sql-checkpoint-store';
 import { migrate } from './migrations';
 import { quoteIdentifier } from './pg-driver';
 import type { SqlDriver, SqlExecutor } from './sql-driver';
@@ -56,6 +57,8 @@ export class SqlEventStore implements EventStore {
   private readonly appendLockKey: string;
   private readonly batchSize: number;
   private readonly pollMs: number;
+  /** Checkpoints kept in the same database and schema as the events. */
+  readonly checkpoints: SqlCheckpointStore;
 
   private constructor(
     private readonly driver: SqlDriver,
@@ -67,6 +70,7 @@ export class SqlEventStore implements EventStore {
     this.appendLockKey = `leadledger.eventstore.append:${this.schema}`;
     this.batchSize = options.subscriptionBatchSize ?? 500;
     this.pollMs = options.subscriptionPollMs ?? 5_000;
+    this.checkpoints = new SqlCheckpointStore(driver, this.schema);
   }
 
   /** Opens the store on `driver`, migrating its schema first. The store owns the driver from then on. */
