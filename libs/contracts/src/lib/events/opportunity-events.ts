@@ -1,0 +1,97 @@
+import { IsIn, IsUUID } from 'class-validator';
+import { CalendarDate, Nested, Optional, Percentage, Text } from './field-rules';
+import { Money } from './value-objects';
+
+/*
+ * Payloads of the events on `opportunity-{opportunityId}` streams, v1. Stages are configured (config/), so they
+ * are bounded strings here rather than a closed set; forecast categories and loss reasons are closed sets because
+ * reports group by them.
+ */
+
+export const FORECAST_CATEGORIES = ['pipeline', 'best_case', 'commit', 'omitted'] as const;
+export type ForecastCategory = (typeof FORECAST_CATEGORIES)[number];
+
+export const OPPORTUNITY_LOSS_REASONS = [
+  'price',
+  'competitor',
+  'no_decision',
+  'no_budget',
+  'timing',
+  'product_fit',
+  'other',
+] as const;
+export type OpportunityLossReason = (typeof OPPORTUNITY_LOSS_REASONS)[number];
+
+const NAME_LENGTH = 200;
+const STAGE_LENGTH = 50;
+const OWNER_LENGTH = 200;
+const REASON_LENGTH = 500;
+
+export class OpportunityOpenedData {
+  @IsUUID() readonly opportunityId!: string;
+  /** The lead it was converted from. */
+  @IsUUID() readonly leadId!: string;
+  @Text(NAME_LENGTH) readonly name!: string;
+  /** The sales user's id, the same id their actor carries (`user:<id>`). */
+  @Text(OWNER_LENGTH) readonly owner!: string;
+  @Text(STAGE_LENGTH) readonly stage!: string;
+  @Percentage() readonly probability!: number;
+  @Nested(() => Money) readonly amount!: Money;
+  @CalendarDate() readonly expectedCloseDate!: string;
+  @IsIn(FORECAST_CATEGORIES) readonly forecastCategory!: ForecastCategory;
+}
+
+/** `probability` is the one that applies from now on: a stage change usually brings the stage's default. */
+export class OpportunityStageChangedData {
+  @IsUUID() readonly opportunityId!: string;
+  @Text(STAGE_LENGTH) readonly from!: string;
+  @Text(STAGE_LENGTH) readonly to!: string;
+  @Percentage() readonly probability!: number;
+}
+
+export class OpportunityAmountChangedData {
+  @IsUUID() readonly opportunityId!: string;
+  @Nested(() => Money) readonly from!: Money;
+  @Nested(() => Money) readonly to!: Money;
+}
+
+export class OpportunityCloseDateChangedData {
+  @IsUUID() readonly opportunityId!: string;
+  @CalendarDate() readonly from!: string;
+  @CalendarDate() readonly to!: string;
+}
+
+export class OpportunityForecastCategoryChangedData {
+  @IsUUID() readonly opportunityId!: string;
+  @IsIn(FORECAST_CATEGORIES) readonly from!: ForecastCategory;
+  @IsIn(FORECAST_CATEGORIES) readonly to!: ForecastCategory;
+}
+
+export class OpportunityOwnerChangedData {
+  @IsUUID() readonly opportunityId!: string;
+  @Text(OWNER_LENGTH) readonly from!: string;
+  @Text(OWNER_LENGTH) readonly to!: string;
+}
+
+/** `amount` is what was signed, which may differ from the last forecast amount. */
+export class OpportunityWonData {
+  @IsUUID() readonly opportunityId!: string;
+  @Nested(() => Money) readonly amount!: Money;
+  @CalendarDate() readonly closedOn!: string;
+}
+
+export class OpportunityLostData {
+  @IsUUID() readonly opportunityId!: string;
+  @IsIn(OPPORTUNITY_LOSS_REASONS) readonly reason!: OpportunityLossReason;
+  /** Who won instead, when known. */
+  @Optional() @Text(NAME_LENGTH) readonly competitor?: string;
+  @Optional() @Text(2000) readonly note?: string;
+  @CalendarDate() readonly closedOn!: string;
+}
+
+export class OpportunityReopenedData {
+  @IsUUID() readonly opportunityId!: string;
+  /** The stage it reopens in. */
+  @Text(STAGE_LENGTH) readonly stage!: string;
+  @Text(REASON_LENGTH) readonly reason!: string;
+}
