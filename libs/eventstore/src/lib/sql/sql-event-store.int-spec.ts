@@ -155,6 +155,21 @@ describe.each(adapters)('SqlEventStore on %s', (_name, openDriver) => {
   });
 });
 
+describe('SqlEventStore.close', () => {
+  it('ends the live subscriptions of the store, so none outlives it', async () => {
+    const store = await SqlEventStore.open(await PgliteDriver.open());
+    const ended = (async () => {
+      for await (const _ of store.subscribeToAll({ eventTypes: ['Never'] })) break;
+      return 'ended';
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    await store.close();
+
+    await expect(ended).resolves.toBe('ended');
+  });
+});
+
 function event(type: string, data: unknown = {}): EventToAppend {
   return { id: randomUUID(), type, data };
 }

@@ -59,6 +59,8 @@ export class SqlEventStore implements EventStore {
   private readonly pollMs: number;
   /** Checkpoints kept in the same database and schema as the events. */
   readonly checkpoints: SqlCheckpointStore;
+  /** Aborted by close(): a subscription nobody ended must not outlive its store. */
+  private readonly closing = new AbortController();
 
   private constructor(
     private readonly driver: SqlDriver,
@@ -139,15 +141,18 @@ export class SqlEventStore implements EventStore {
   }
 
   async *subscribeToAll(options: SubscribeToAllOptions = {}): AsyncGenerator<RecordedEvent> {
-    const { signal, eventTypes } = options;
+    const { eventTypes } = options;
+    const signal = options.signal
+      ? AbortSignal.any([options.signal, this.closing.signal])
+      : this.closing.signal;
     const wakeup = new Wakeup();
     const stopListening = await this.driver.listen(this.channel, () => wakeup.notify());
     const onAbort = () => wakeup.notify();
-    signal?.addEventListener('abort', onAbort);
+    signal.addEventListener('abort', onAbort);
     try {
       let after = await this.startingPoint(options.from ?? 'start');
       const typeFilter = eventTypes ? [...eventTypes] : null;
-      while (!signal?.aborted) {
+      while (!signal.aborted) {
         // Armed before reading: an append that commits after the read still wakes the wait below.
         wakeup.arm();
         const rows = await this.driver.query<EventRow>(
@@ -158,7 +163,7 @@ export class SqlEventStore implements EventStore {
           [after.toString(), typeFilter, this.batchSize],
         );
         for (const row of rows) {
-          if (signal?.aborted) return;
+          if (signal.aborted) return;
           const event = toRecordedEvent(row);
           after = event.position;
           yield event;
@@ -166,7 +171,7 @@ export class SqlEventStore implements EventStore {
         if (rows.length < this.batchSize) await wakeup.wait(this.pollMs);
       }
     } finally {
-      signal?.removeEventListener('abort', onAbort);
+      signal.removeEventListener('abort', onAbort);
       await stopListening();
     }
   }
@@ -176,6 +181,7 @@ export class SqlEventStore implements EventStore {
   }
 
   async close(): Promise<void> {
+    this.closing.abort();
     await this.driver.close();
   }
 
