@@ -6,3 +6,4 @@ export * from './lib/topics';
 export * from './lib/events/value-objects';
 export * from './lib/events/lead-events';
 export * from './lib/events/opportunity-events';
+export * from './lib/clock';
