@@ -1,5 +1,3 @@
-// JSON Schema generation (lib/json-schemas.ts) is left out on purpose: it needs a dev dependency, and services
-// read the committed files under libs/contracts/schemas instead.
 export * from './lib/envelope';
 export * from './lib/event-catalog';
 export * from './lib/topics';
@@ -7,3 +5,6 @@ export * from './lib/events/value-objects';
 export * from './lib/events/lead-events';
 export * from './lib/events/opportunity-events';
 export * from './lib/clock';
+export * from './lib/validation';
+export { openApiSchemasOf, type JsonSchema } from './lib/json-schemas';
+export { Optional, Text, Instant, Nested } from './lib/events/field-rules';

@@ -1,5 +1,5 @@
-import { plainToInstance } from 'class-transformer';
-import { type ValidationError, isObject, isUUID, validateSync } from 'class-validator';
+import { isUUID } from 'class-validator';
+import { validateAgainst, type ValidationIssue } from './validation';
 import {
   LeadAcceptedBySalesData,
   LeadAssignedToSalesData,
@@ -195,12 +195,6 @@ export class UnknownEventTypeError extends Error {
   }
 }
 
-export interface ValidationIssue {
-  /** Dotted path into the data, array indexes included (`breakdown.0.points`); empty for the data itself. */
-  readonly path: string;
-  readonly reason: string;
-}
-
 export class InvalidEventDataError extends Error {
   override readonly name = 'InvalidEventDataError';
 
@@ -221,12 +215,8 @@ export class InvalidEventDataError extends Error {
 export function validateEventData(nameOrVersionedType: string, data: unknown): ValidationIssue[] {
   const name = resolveEventName(nameOrVersionedType);
   if (name === undefined) throw new UnknownEventTypeError(nameOrVersionedType);
-  if (!isObject(data)) return [{ path: '', reason: 'must be an object' }];
   const dataClass: EventCatalogEntry['dataClass'] = EVENT_CATALOG[name].dataClass;
-  const payload = plainToInstance(dataClass, data);
-  return issuesOf(
-    validateSync(payload, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true }),
-  );
+  return validateAgainst(dataClass, data);
 }
 
 /**
@@ -244,25 +234,6 @@ export function toDomainEvent(event: {
   if (issues.length > 0) throw new InvalidEventDataError(name, issues);
   // Valid and free of undeclared fields, so the plain data is exactly the payload type.
   return { type: name, data: event.data } as DomainEvent;
-}
-
-function issuesOf(errors: readonly ValidationError[], parentPath = ''): ValidationIssue[] {
-  return errors.flatMap((error) => {
-    const path = parentPath ? `${parentPath}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) => ({
-      path,
-      reason: reasonOf(message, error.property),
-    }));
-    return [...own, ...issuesOf(error.children ?? [], path)];
-  });
-}
-
-/** class-validator messages open with the property ("email must be an email"); the path names it already. */
-function reasonOf(message: string, property: string): string {
-  const subject = ['', 'property ', 'nested property ']
-    .map((prefix) => `${prefix}${property} `)
-    .find((s) => message.startsWith(s));
-  return subject ? message.slice(subject.length) : message;
 }
 
 export function isLeadEvent(event: DomainEvent): event is LeadEvent {

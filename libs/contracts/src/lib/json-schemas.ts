@@ -7,9 +7,9 @@ import { ScoreContribution } from './events/lead-events';
 import { Company, Contact, ExternalRef, Money, Utm } from './events/value-objects';
 
 /*
- * JSON Schemas of the event payloads, derived from the payload classes so the two cannot drift. Kept out of the
- * package's index: class-validator-jsonschema is a dev dependency, used by tools/generate-schemas.ts and the spec
- * that keeps the committed files in libs/contracts/schemas current.
+ * JSON Schemas derived from the classes that validate, so documentation and validation cannot drift: the
+ * committed event payload schemas (libs/contracts/schemas, kept current by tools/generate-schemas.ts and a spec)
+ * and the request bodies services document in OpenAPI.
  */
 
 export type JsonSchema = { readonly [keyword: string]: unknown };
@@ -72,10 +72,25 @@ export const schemaFileNameOf = (type: EventType): string => `${type}.json`;
 /** The exact text of a schema file, so the generator and the freshness check agree byte for byte. */
 export const renderSchemaFile = (schema: JsonSchema): string => `${JSON.stringify(schema, null, 2)}\n`;
 
-function classSchema(payloadClass: new () => object): JsonSchema {
+const OPENAPI_COMPONENTS_POINTER = '#/components/schemas/';
+
+/**
+ * OpenAPI component schemas of request classes and of every value object they may nest, keyed by class
+ * name: `document.components.schemas`, referenced as `#/components/schemas/<ClassName>`.
+ */
+export function openApiSchemasOf(requestClasses: readonly (new () => object)[]): Record<string, JsonSchema> {
+  return Object.fromEntries(
+    [...NESTED_CLASSES, ...requestClasses].map((each) => [
+      each.name,
+      classSchema(each, OPENAPI_COMPONENTS_POINTER),
+    ]),
+  );
+}
+
+function classSchema(payloadClass: new () => object, refPointerPrefix = DEFS_POINTER): JsonSchema {
   const schema = targetConstructorToSchema(payloadClass, {
     classTransformerMetadataStorage: defaultMetadataStorage,
-    refPointerPrefix: DEFS_POINTER,
+    refPointerPrefix,
     additionalConverters: ADDITIONAL_CONVERTERS,
   });
   const { properties, required } = schema;
