@@ -6,6 +6,7 @@ describe('parseEventStoreUrl', () => {
     ['esdb+discover://cluster.example:2113', 'eventstoredb', 'esdb+discover://cluster.example:2113'],
     ['postgres://app@db:5432/leads', 'postgres', 'postgres://app@db:5432/leads'],
     ['postgresql://app@db/leads', 'postgres', 'postgresql://app@db/leads'],
+    ['postgres://app@db/leads?sslmode=require', 'postgres', 'postgres://app@db/leads?sslmode=require'],
     ['pglite://./.data', 'pglite', './.data'],
     ['pglite:///var/lib/leadledger', 'pglite', '/var/lib/leadledger'],
     ['pglite://memory', 'pglite', undefined],
@@ -13,7 +14,23 @@ describe('parseEventStoreUrl', () => {
     expect(parseEventStoreUrl(url)).toEqual({ kind, target });
   });
 
-  it.each(['', 'mysql://db/leads', './.data', 'pglite://'])(
+  it.each([
+    ['postgres://app@db/leads?schema=staging', 'postgres://app@db/leads', 'staging'],
+    [
+      'postgres://app@db/leads?sslmode=require&schema=es_1',
+      'postgres://app@db/leads?sslmode=require',
+      'es_1',
+    ],
+    [
+      'postgres://app@db/leads?schema=es_1&sslmode=require',
+      'postgres://app@db/leads?sslmode=require',
+      'es_1',
+    ],
+  ])('takes the schema out of %s', (url, target, schema) => {
+    expect(parseEventStoreUrl(url)).toEqual({ kind: 'postgres', target, schema });
+  });
+
+  it.each(['', 'mysql://db/leads', 'postgres://db/leads?schema=Robert%27);DROP', './.data', 'pglite://'])(
     'refuses %j with a message naming EVENT_STORE',
     (url) => {
       expect(() => parseEventStoreUrl(url)).toThrow(InvalidEventStoreUrlError);

@@ -11,7 +11,11 @@ export interface EventStoreLocation {
   readonly kind: EventStoreKind;
   /** Connection string (eventstoredb, postgres) or data directory (pglite; undefined: in memory). */
   readonly target: string | undefined;
+  /** PostgreSQL schema from `?schema=`, so environments can share a database; else the default. */
+  readonly schema?: string;
 }
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export class InvalidEventStoreUrlError extends Error {
   override readonly name = 'InvalidEventStoreUrlError';
@@ -30,7 +34,7 @@ export function parseEventStoreUrl(url: string): EventStoreLocation {
       return { kind: 'eventstoredb', target: trimmed };
     case 'postgres':
     case 'postgresql':
-      return { kind: 'postgres', target: trimmed };
+      return withSchema(trimmed);
     case 'pglite': {
       const directory = trimmed.slice('pglite://'.length);
       if (!directory)
@@ -42,6 +46,18 @@ export function parseEventStoreUrl(url: string): EventStoreLocation {
         `EVENT_STORE "${url}" is not an event store URL: use esdb://…, postgres://…, or pglite://<directory>`,
       );
   }
+}
+
+function withSchema(url: string): EventStoreLocation {
+  const match = /[?&]schema=([^&]*)/.exec(url);
+  if (!match) return { kind: 'postgres', target: url };
+  const schema = decodeURIComponent(match[1]);
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new InvalidEventStoreUrlError(`EVENT_STORE schema "${schema}" must be a lower-case SQL identifier`);
+  }
+  // pg would pass an unknown parameter on to the server, which refuses it.
+  const target = url.replace(/([?&])schema=[^&]*&?/, '$1').replace(/[?&]$/, '');
+  return { kind: 'postgres', target, schema };
 }
 
 export interface CreateEventStoreOptions extends SqlEventStoreOptions {
@@ -76,7 +92,10 @@ async function openStore(
         options.onSubscriptionDropped,
       );
     case 'postgres':
-      return SqlEventStore.open(new PgDriver({ connectionString: location.target, max: 20 }), options);
+      return SqlEventStore.open(new PgDriver({ connectionString: location.target, max: 20 }), {
+        ...options,
+        ...(location.schema ? { schema: location.schema } : {}),
+      });
     case 'pglite':
       return SqlEventStore.open(await PgliteDriver.open(location.target), options);
   }

@@ -172,7 +172,8 @@ export class SqlEventStore implements EventStore {
       }
     } finally {
       signal.removeEventListener('abort', onAbort);
-      await stopListening();
+      // The store may be closing under us; a listener on a closed driver is gone anyway.
+      await stopListening().catch(() => undefined);
     }
   }
 
