@@ -2,3 +2,5 @@ export { testPostgresUrl, uniqueSchemaName, dropSchema } from './lib/postgres';
 export { testKafkaBrokers } from './lib/kafka';
 export { testEventStoreDbConnectionString, eventStoreDbConfigured } from './lib/eventstoredb';
 export { dockerAvailable } from './lib/docker';
+export { parseExposition, sampleValue, type Family, type Sample } from './lib/prometheus-text';
+export { eventually } from './lib/eventually';
