@@ -1,0 +1,138 @@
+import {
+  EVENT_NAMES,
+  deadLetterTopicOf,
+  eventTypeOf,
+  lifecycleTopicOf,
+  parseStreamId,
+  toEnvelope,
+  toKafkaMessage,
+} from '@leadledger/contracts';
+import type { CheckpointStore, EventStore, GlobalPosition, RecordedEvent } from '@leadledger/eventstore';
+import { DEAD_LETTER_HEADERS } from '../dead-letter';
+import type { MessageBus, OutgoingMessage } from '../message-bus.port';
+import { inBatches } from './in-batches';
+
+export interface RelayObserver {
+  /** A batch reached the bus and its checkpoint was saved. */
+  onRelayed?(
+    relay: string,
+    messages: readonly OutgoingMessage[],
+    position: GlobalPosition,
+    newest: Date,
+  ): void;
+  /** A stored event that cannot be published as a CloudEvent went to the dead-letter topic instead. */
+  onUnpublishable?(relay: string, event: RecordedEvent, error: unknown): void;
+  /** The relay failed and will resume from its checkpoint after a pause. */
+  onFailure?(relay: string, error: unknown): void;
+}
+
+export interface EventRelayOptions {
+  /** Names the checkpoint; two relays with one name would share (and fight over) it. */
+  readonly name: string;
+  readonly batchSize?: number;
+  readonly maxBatchWaitMs?: number;
+  /** Pause before resuming after a failure; doubled on each failure in a row, up to 30 s. */
+  readonly restartDelayMs?: number;
+  readonly observer?: RelayObserver;
+}
+
+/** Every versioned type of the catalog: the relay publishes domain events, not the store's bookkeeping. */
+const DOMAIN_EVENT_TYPES: readonly string[] = EVENT_NAMES.map((name) => eventTypeOf(name));
+const MAX_RESTART_DELAY_MS = 30_000;
+/** Dead letters of events whose stream maps to no lifecycle topic land beside this name. */
+const UNROUTABLE_TOPIC = 'leadledger.relay.unroutable';
+
+/**
+ * Publishes what the event store appended to the lifecycle topics, in store order (so in order per
+ * stream, which is the message key), checkpointing after the bus acknowledged each batch. Killed
+ * anywhere, it resumes from the last checkpoint: every event reaches the bus at least once, and one
+ * published just before a kill is published again, which consumers absorb by the event id.
+ */
+export class EventRelay {
+  private readonly batchSize: number;
+  private readonly maxBatchWaitMs: number;
+  private readonly restartDelayMs: number;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly checkpoints: CheckpointStore,
+    private readonly bus: MessageBus,
+    private readonly options: EventRelayOptions,
+  ) {
+    this.batchSize = options.batchSize ?? 500;
+    this.maxBatchWaitMs = options.maxBatchWaitMs ?? 20;
+    this.restartDelayMs = options.restartDelayMs ?? 500;
+  }
+
+  /** Relays until `signal` aborts; failures are reported and followed by a resume from the checkpoint. */
+  async run(signal: AbortSignal): Promise<void> {
+    let failuresInARow = 0;
+    while (!signal.aborted) {
+      try {
+        await this.relayFromCheckpoint(signal, () => (failuresInARow = 0));
+      } catch (error) {
+        if (signal.aborted) return;
+        this.options.observer?.onFailure?.(this.options.name, error);
+        const delay = Math.min(MAX_RESTART_DELAY_MS, this.restartDelayMs * 2 ** failuresInARow++);
+        await pause(delay, signal);
+      }
+    }
+  }
+
+  private async relayFromCheckpoint(signal: AbortSignal, onProgress: () => void): Promise<void> {
+    const checkpoint = await this.checkpoints.load(this.options.name);
+    const events = this.store.subscribeToAll({
+      from: checkpoint ?? 'start',
+      eventTypes: DOMAIN_EVENT_TYPES,
+      signal,
+    });
+    for await (const batch of inBatches(events, this.batchSize, this.maxBatchWaitMs)) {
+      const messages = batch.map((event) => this.toMessage(event));
+      await this.bus.publish(messages);
+      const last = batch[batch.length - 1];
+      await this.checkpoints.save(this.options.name, last.position);
+      onProgress();
+      this.options.observer?.onRelayed?.(this.options.name, messages, last.position, last.recordedAt);
+    }
+  }
+
+  private toMessage(event: RecordedEvent): OutgoingMessage {
+    const category = parseStreamId(event.streamId)?.category;
+    const topic = category ? lifecycleTopicOf(category) : UNROUTABLE_TOPIC;
+    try {
+      if (!category) throw new Error(`stream "${event.streamId}" belongs to no lifecycle topic`);
+      return { topic, ...toKafkaMessage(toEnvelope(event)) };
+    } catch (error) {
+      // Holding the relay up for one malformed event would stop every stream behind it.
+      this.options.observer?.onUnpublishable?.(this.options.name, event, error);
+      const failure = error instanceof Error ? error : new Error(String(error));
+      return {
+        topic: deadLetterTopicOf(topic),
+        key: event.streamId,
+        value: JSON.stringify(event.data ?? null),
+        headers: {
+          [DEAD_LETTER_HEADERS.error]: failure.message,
+          [DEAD_LETTER_HEADERS.errorType]: failure.name,
+          [DEAD_LETTER_HEADERS.originalTopic]: topic,
+          [DEAD_LETTER_HEADERS.failedAt]: new Date().toISOString(),
+          dlq_event_id: event.id,
+          dlq_event_type: event.type,
+          dlq_stream_id: event.streamId,
+          dlq_position: event.position.toString(),
+        },
+      };
+    }
+  }
+}
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
