@@ -1,0 +1,75 @@
+import { openApiSchemasOf } from '@leadledger/contracts';
+import { MessageBusTransport, type MessageBus } from '@leadledger/messaging';
+import { ObservabilityModule, useStructuredLogging } from '@leadledger/observability';
+import { Module, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { readPlatformConfig, type PlatformDefaults } from './platform-config';
+import { PlatformModule } from './platform.module';
+import { MESSAGE_BUS } from './tokens';
+
+export interface ServiceDefinition extends PlatformDefaults {
+  /** The feature modules this process runs: one for a service, all of them for the pipeline. */
+  readonly modules: ReadonlyArray<Type | DynamicModule>;
+  /** Request classes whose validation rules document the HTTP bodies at /docs. */
+  readonly requestClasses?: ReadonlyArray<new () => object>;
+  readonly title: string;
+}
+
+/** Builds, but does not start, a service's application: what tests boot, and what main() listens with. */
+export async function createServiceApp(
+  definition: ServiceDefinition,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<INestApplication> {
+  const config = readPlatformConfig(env, definition);
+
+  @Module({
+    imports: [
+      ObservabilityModule.forRoot({ service: config.service }),
+      PlatformModule.forRoot(config),
+      ...definition.modules,
+    ],
+  })
+  class ServiceModule {}
+
+  const app = await NestFactory.create(ServiceModule, { bufferLogs: true });
+  useStructuredLogging(app);
+  app.enableShutdownHooks();
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder().setTitle(definition.title).setVersion('1').build(),
+  );
+  document.components = {
+    ...document.components,
+    schemas: {
+      ...document.components?.schemas,
+      ...(openApiSchemasOf(definition.requestClasses ?? []) as object),
+    },
+  };
+  SwaggerModule.setup('docs', app, document);
+
+  const bus = app.get<MessageBus>(MESSAGE_BUS);
+  // Consumer controllers declare @UseFilters(MessageBusExceptionFilter): a hybrid app's microservice
+  // is initialized here already, too early for global filters.
+  app.connectMicroservice({ strategy: new MessageBusTransport(bus, { groupId: config.service }) });
+  return app;
+}
+
+/**
+ * main() of every app: build, start consuming, serve HTTP on PORT. A process that cannot start (a
+ * wrong setting, an unreachable store) says why and exits 1, rather than half-running.
+ */
+export async function runService(definition: ServiceDefinition): Promise<void> {
+  try {
+    const config = readPlatformConfig(process.env, definition);
+    const app = await createServiceApp(definition);
+    await app.startAllMicroservices();
+    await app.listen(config.port);
+  } catch (error) {
+    console.error(
+      `${definition.service} cannot start: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    process.exit(1);
+  }
+}

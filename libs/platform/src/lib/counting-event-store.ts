@@ -1,0 +1,45 @@
+import type {
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  EventToAppend,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeToAllOptions,
+} from '@leadledger/eventstore';
+
+/** Counts what is appended, by event type, for `leadledger_events_appended_total`; otherwise the store itself. */
+export class CountingEventStore implements EventStore {
+  constructor(
+    private readonly store: EventStore,
+    private readonly onAppended: (eventType: string, count: number) => void,
+  ) {}
+
+  async append(
+    streamId: string,
+    events: readonly EventToAppend[],
+    options: AppendOptions,
+  ): Promise<AppendResult> {
+    const result = await this.store.append(streamId, events, options);
+    const counts = new Map<string, number>();
+    for (const event of events) counts.set(event.type, (counts.get(event.type) ?? 0) + 1);
+    counts.forEach((count, type) => this.onAppended(type, count));
+    return result;
+  }
+
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
+    return this.store.readStream(streamId, options);
+  }
+
+  subscribeToAll(options?: SubscribeToAllOptions): AsyncIterable<RecordedEvent> {
+    return this.store.subscribeToAll(options);
+  }
+
+  ping(): Promise<void> {
+    return this.store.ping();
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+}

@@ -1,0 +1,92 @@
+import { InvalidEventStoreUrlError, parseEventStoreUrl } from '@leadledger/eventstore';
+
+export interface PlatformConfig {
+  /** Names the service in metrics, logs, the consumer group and the events' `source`. */
+  readonly service: string;
+  /** EVENT_STORE: esdb://…, postgres://…, or pglite://<directory>. */
+  readonly eventStoreUrl: string;
+  /** KAFKA_BROKERS; absent: the in-process bus (embedded pipeline only). */
+  readonly kafkaBrokers?: readonly string[];
+  /** PORT for HTTP. */
+  readonly port: number;
+  /** RELAY: whether this process publishes the store's events to the bus. Run exactly one per store. */
+  readonly relay: boolean;
+}
+
+export interface PlatformDefaults {
+  readonly service: string;
+  readonly eventStoreUrl?: string;
+  readonly port?: number;
+  /** A standalone service hands work to the others through Kafka, so it refuses to start without it. */
+  readonly requireKafka: boolean;
+  readonly relay: boolean;
+}
+
+/** A configuration value that would make the process misbehave: it stops at start, naming the variable. */
+export class InvalidConfigurationError extends Error {
+  override readonly name = 'InvalidConfigurationError';
+
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable} ${problem}`);
+  }
+}
+
+const BROKER = /^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\d{1,5}$/;
+
+export function readPlatformConfig(env: NodeJS.ProcessEnv, defaults: PlatformDefaults): PlatformConfig {
+  const eventStoreUrl = env.EVENT_STORE?.trim() || defaults.eventStoreUrl;
+  if (!eventStoreUrl)
+    throw new InvalidConfigurationError(
+      'EVENT_STORE',
+      'is required: esdb://…, postgres://…, or pglite://<directory>',
+    );
+  try {
+    parseEventStoreUrl(eventStoreUrl);
+  } catch (error) {
+    if (error instanceof InvalidEventStoreUrlError)
+      throw new InvalidConfigurationError('EVENT_STORE', error.message.replace(/^EVENT_STORE /, ''));
+    throw error;
+  }
+  const kafkaBrokers = readBrokers(env.KAFKA_BROKERS);
+  if (defaults.requireKafka && !kafkaBrokers) {
+    throw new InvalidConfigurationError(
+      'KAFKA_BROKERS',
+      `is required by ${defaults.service}: host:port[,host:port…] (only the pipeline app runs without Kafka)`,
+    );
+  }
+  return {
+    service: defaults.service,
+    eventStoreUrl,
+    ...(kafkaBrokers ? { kafkaBrokers } : {}),
+    port: readPort(env.PORT, defaults.port ?? 3000),
+    relay: readBoolean('RELAY', env.RELAY, defaults.relay),
+  };
+}
+
+function readBrokers(value: string | undefined): string[] | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const brokers = value.split(',').map((broker) => broker.trim());
+  const bad = brokers.find((broker) => !BROKER.test(broker));
+  if (bad !== undefined) throw new InvalidConfigurationError('KAFKA_BROKERS', `has "${bad}", not host:port`);
+  return brokers;
+}
+
+function readPort(value: string | undefined, fallback: number): number {
+  if (value === undefined || value.trim() === '') return fallback;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new InvalidConfigurationError('PORT', `must be a whole number from 1 to 65535, got "${value}"`);
+  }
+  return port;
+}
+
+function readBoolean(variable: string, value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined || value.trim() === '') return fallback;
+  const normalized = value.trim().toLowerCase();
+  if (['true', '1', 'on', 'yes'].includes(normalized)) return true;
+  if (['false', '0', 'off', 'no'].includes(normalized)) return false;
+  throw new InvalidConfigurationError(variable, `must be true or false, got "${value}"`);
+}

@@ -1,0 +1,7 @@
+/** Injection tokens of what the platform provides to every service module. */
+export const PLATFORM_CONFIG = Symbol('leadledger.platform-config');
+export const EVENT_STORAGE = Symbol('leadledger.event-storage');
+export const EVENT_STORE = Symbol('leadledger.event-store');
+export const CHECKPOINT_STORE = Symbol('leadledger.checkpoint-store');
+export const MESSAGE_BUS = Symbol('leadledger.message-bus');
+export const CLOCK = Symbol('leadledger.clock');
