@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  KAFKA_HEADERS,
+  LEADS_INBOUND_TOPIC,
+  LEADS_LIFECYCLE_TOPIC,
+  deadLetterTopicOf,
+} from '@leadledger/contracts';
+import type { IncomingMessage, MessageBus } from '@leadledger/messaging';
+import { MESSAGE_BUS, createServiceApp } from '@leadledger/platform';
+import { eventually } from '@leadledger/testing';
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { PIPELINE } from './pipeline';
+
+/** The embedded pipeline as `npm start` runs it: PGlite on disk and the in-process bus, no Kafka. */
+describe('pipeline on embedded defaults', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'leadledger-pipeline-'));
+  let app: INestApplication;
+  let lifecycle: IncomingMessage[];
+  let deadLetters: IncomingMessage[];
+
+  async function start(): Promise<void> {
+    app = await createServiceApp(PIPELINE, { EVENT_STORE: `pglite://${dataDir}`, LOG_LEVEL: 'warn' });
+    lifecycle = [];
+    deadLetters = [];
+    const bus = app.get<MessageBus>(MESSAGE_BUS);
+    // Subscribed before the relay starts: the in-process bus keeps no log for late groups to read.
+    await bus.consume({
+      groupId: `observer-${randomUUID()}`,
+      topics: [LEADS_LIFECYCLE_TOPIC, deadLetterTopicOf(LEADS_INBOUND_TOPIC)],
+      handleBatch: async (batch) => {
+        for (const message of batch)
+          (message.topic === LEADS_LIFECYCLE_TOPIC ? lifecycle : deadLetters).push(message);
+      },
+    });
+    await app.startAllMicroservices();
+    await app.init();
+  }
+
+  beforeAll(start);
+
+  afterAll(async () => {
+    await app?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('captures a lead over HTTP and relays it as a CloudEvent to the lifecycle topic', async () => {
+    const { body } = await request(app.getHttpServer())
+      .post('/leads')
+      .send({ source: 'web_form', contact: { email: 'ana@acme.io' }, company: { name: 'Acme', size: 250 } })
+      .expect(202);
+
+    const relayed = await eventually(() => lifecycle.find((m) => m.key === `lead-${body.leadId}`));
+    expect(relayed.headers[KAFKA_HEADERS.type]).toBe('leadledger.lead.captured.v1');
+    const lead = await request(app.getHttpServer()).get(`/leads/${body.leadId}`).expect(200);
+    expect(lead.body).toMatchObject({
+      stage: 'captured',
+      contact: { email: 'ana@acme.io' },
+      company: { size: 250 },
+    });
+  });
+
+  it('takes submissions from the inbound topic on the in-process bus, and dead-letters what it cannot accept', async () => {
+    const bus = app.get<MessageBus>(MESSAGE_BUS);
+
+    await bus.publish([
+      {
+        topic: LEADS_INBOUND_TOPIC,
+        key: 'bo',
+        value: JSON.stringify({ source: 'event', contact: { email: 'Bo@Beta.io' } }),
+        headers: {},
+      },
+      {
+        topic: LEADS_INBOUND_TOPIC,
+        key: 'bo',
+        value: JSON.stringify({ source: 'event', contact: {} }),
+        headers: {},
+      },
+    ]);
+
+    const again = await request(app.getHttpServer())
+      .post('/leads')
+      .send({ source: 'web_form', contact: { email: 'bo@beta.io' } })
+      .expect(202);
+    expect(again.body.outcome).toBe('unchanged');
+    const lead = await request(app.getHttpServer()).get(`/leads/${again.body.leadId}`).expect(200);
+    expect(lead.body.source).toBe('event');
+    const [dead] = await eventually(() => (deadLetters.length > 0 ? deadLetters : undefined));
+    expect(dead.headers.dlq_error).toContain('a lead needs an email, a phone, or a source system');
+  });
+
+  it('keeps its leads across a restart, and does not publish them again', async () => {
+    const { body } = await request(app.getHttpServer())
+      .post('/leads')
+      .send({ source: 'referral', contact: { email: 'cy@gamma.io' } })
+      .expect(202);
+    await eventually(() => lifecycle.find((m) => m.key === `lead-${body.leadId}`));
+
+    await app.close();
+    await start();
+
+    await request(app.getHttpServer()).get(`/leads/${body.leadId}`).expect(200);
+    const { body: fresh } = await request(app.getHttpServer())
+      .post('/leads')
+      .send({ source: 'other', contact: { email: 'di@delta.io' } })
+      .expect(202);
+    await eventually(() => lifecycle.find((m) => m.key === `lead-${fresh.leadId}`));
+    expect(lifecycle.map((m) => m.key)).toEqual([`lead-${fresh.leadId}`]);
+  });
+});

@@ -1,0 +1,16 @@
+import { LeadCaptureModule } from '@leadledger/lead-capture';
+import type { ServiceDefinition } from '@leadledger/platform';
+
+/**
+ * Every service in one process on embedded defaults: PGlite under ./.data and the in-process bus
+ * (Kafka instead when KAFKA_BROKERS is set). It runs the relay: it is the only publisher.
+ */
+export const PIPELINE: ServiceDefinition = {
+  service: 'pipeline',
+  title: 'leadledger pipeline',
+  eventStoreUrl: 'pglite://./.data',
+  modules: [LeadCaptureModule],
+  requestClasses: LeadCaptureModule.requestClasses,
+  requireKafka: false,
+  relay: true,
+};

@@ -1,0 +1,29 @@
+import type { Contact, ExternalRef } from '@leadledger/contracts';
+
+/**
+ * Identity rules. A lead needs at least one handle to be reachable or matched later: an email, a
+ * phone, or a source system plus external id (imports and chat tools often have no email). Two
+ * submissions are the same lead when their normalized emails match, or their source system plus
+ * external id do; phones are handles but not keys, since offices and switchboards share them.
+ */
+export interface IdentifiedBy {
+  readonly contact: Contact;
+  readonly externalRef?: ExternalRef;
+}
+
+/** Case and surrounding blanks never distinguish mailboxes in practice; sub-addresses (+tag) may, so they stay. */
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+export function hasHandle({ contact, externalRef }: IdentifiedBy): boolean {
+  return Boolean(contact.email || contact.phone?.trim() || (externalRef?.system && externalRef.id));
+}
+
+/** The keys that must each point to one lead, most trusted first: the email decides when keys disagree. */
+export function identityKeysOf({ contact, externalRef }: IdentifiedBy): string[] {
+  const keys: string[] = [];
+  if (contact.email) keys.push(`email:${normalizeEmail(contact.email)}`);
+  if (externalRef) keys.push(`external:${externalRef.system.trim().toLowerCase()}:${externalRef.id.trim()}`);
+  return keys;
+}

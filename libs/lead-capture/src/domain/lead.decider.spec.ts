@@ -1,0 +1,193 @@
+import type { LeadEvent } from '@leadledger/contracts';
+import { DomainError } from './domain-error';
+import { decide, foldLead, type LeadCommand } from './lead.decider';
+import type { LeadSubmission } from './lead-submission';
+
+const leadId = '6f1c1f5e-6a39-4d7a-9d2b-3f7f2d1a9c01';
+
+const submission: LeadSubmission = {
+  source: 'web_form',
+  sourceDetail: 'contact-us',
+  utm: { source: 'google', campaign: 'q4-brand' },
+  contact: { email: 'ana@acme.io', firstName: 'Ana', jobTitle: 'VP Sales' },
+  company: { name: 'Acme', size: 250, country: 'DE' },
+};
+
+const captured: LeadEvent = { type: 'LeadCaptured', data: { leadId, ...submission } };
+
+/** Given these events, when this command: the events decided, or the error thrown. */
+function given(...history: LeadEvent[]) {
+  return {
+    when: (command: LeadCommand) => {
+      const run = () => decide(command, foldLead(history));
+      return {
+        then: (expected: LeadEvent[]) => expect(run()).toEqual(expected),
+        thenRefused: (kind: DomainError['kind'], message: RegExp) => {
+          expect(run).toThrow(DomainError);
+          expect(run).toThrow(message);
+          try {
+            run();
+          } catch (error) {
+            expect((error as DomainError).kind).toBe(kind);
+          }
+        },
+      };
+    },
+  };
+}
+
+describe('lead decider', () => {
+  describe('SubmitLead', () => {
+    it('captures a new lead', () => {
+      given()
+        .when({ type: 'SubmitLead', leadId, submission })
+        .then([{ type: 'LeadCaptured', data: { leadId, ...submission } }]);
+    });
+
+    it('captures a lead known only by its phone, or only by a source system id', () => {
+      const byPhone = { source: 'event' as const, contact: { phone: '+49 30 1234567' } };
+      const byExternal = {
+        source: 'import' as const,
+        contact: {},
+        externalRef: { system: 'hubspot', id: '51234' },
+      };
+
+      given()
+        .when({ type: 'SubmitLead', leadId, submission: byPhone })
+        .then([{ type: 'LeadCaptured', data: { leadId, ...byPhone } }]);
+      given()
+        .when({ type: 'SubmitLead', leadId, submission: byExternal })
+        .then([{ type: 'LeadCaptured', data: { leadId, ...byExternal } }]);
+    });
+
+    it('refuses a lead with no handle to reach or match it by', () => {
+      given()
+        .when({ type: 'SubmitLead', leadId, submission: { source: 'event', contact: { firstName: 'Bo' } } })
+        .thenRefused('invalid', /email, a phone, or a source system/);
+    });
+
+    it('recognizes a repeat submission that brings nothing new as a duplicate: no event', () => {
+      given(captured).when({ type: 'SubmitLead', leadId, submission }).then([]);
+    });
+
+    it('updates only the fields a repeat submission changes, keeping the ones it leaves out', () => {
+      given(captured)
+        .when({
+          type: 'SubmitLead',
+          leadId,
+          submission: {
+            source: 'newsletter',
+            contact: { email: 'ana@acme.io', jobTitle: 'CRO', phone: '+49 30 1' },
+            company: { size: 400 },
+          },
+        })
+        .then([
+          {
+            type: 'LeadDetailsUpdated',
+            data: {
+              leadId,
+              contact: { phone: '+49 30 1', jobTitle: 'CRO' },
+              company: { size: 400 },
+              changedFields: ['contact.phone', 'contact.jobTitle', 'company.size'],
+            },
+          },
+        ]);
+    });
+
+    it('keeps the first-touch source and UTM when a later submission comes from elsewhere', () => {
+      given(captured)
+        .when({
+          type: 'SubmitLead',
+          leadId,
+          submission: { ...submission, source: 'event', utm: { source: 'x' } },
+        })
+        .then([]);
+    });
+
+    it('refuses to capture an erased lead again', () => {
+      given(captured, { type: 'LeadErased', data: { leadId, reason: 'GDPR request' } })
+        .when({ type: 'SubmitLead', leadId, submission })
+        .thenRefused('conflict', /was erased/);
+    });
+  });
+
+  describe('RecordEngagement', () => {
+    it('records an engagement of a known lead', () => {
+      given(captured)
+        .when({
+          type: 'RecordEngagement',
+          leadId,
+          engagement: { activity: 'pricing_page_view', detail: '/pricing' },
+        })
+        .then([
+          {
+            type: 'LeadEngagementRecorded',
+            data: { leadId, activity: 'pricing_page_view', detail: '/pricing' },
+          },
+        ]);
+    });
+
+    it('drops an engagement whose tracking id it has already recorded', () => {
+      const first: LeadEvent = {
+        type: 'LeadEngagementRecorded',
+        data: { leadId, activity: 'webinar_attended', engagementId: 'zoom-991' },
+      };
+      given(captured, first)
+        .when({
+          type: 'RecordEngagement',
+          leadId,
+          engagement: { activity: 'webinar_attended', engagementId: 'zoom-991' },
+        })
+        .then([]);
+    });
+
+    it('refuses an engagement for a lead that does not exist', () => {
+      given()
+        .when({ type: 'RecordEngagement', leadId, engagement: { activity: 'page_view' } })
+        .thenRefused('not_found', /does not exist/);
+    });
+  });
+
+  describe('state folded from the whole lifecycle', () => {
+    it('follows the stage through every service and applies cleared fields', () => {
+      const state = foldLead([
+        captured,
+        {
+          type: 'LeadDetailsUpdated',
+          data: {
+            leadId,
+            contact: { jobTitle: 'CRO' },
+            changedFields: ['contact.jobTitle', 'company.country'],
+          },
+        },
+        { type: 'LeadEngagementRecorded', data: { leadId, activity: 'demo_requested' } },
+        {
+          type: 'LeadScored',
+          data: { leadId, fit: 45, engagement: 35, total: 80, breakdown: [], modelVersion: 'm-1' },
+        },
+        { type: 'LeadMarketingQualified', data: { leadId, fit: 45, engagement: 35, modelVersion: 'm-1' } },
+        {
+          type: 'LeadAssignedToSales',
+          data: { leadId, owner: 'bo@seller.io', slaDueAt: '2026-11-24T10:00:00Z' },
+        },
+      ]);
+
+      expect(state).toMatchObject({
+        stage: 'assigned_to_sales',
+        owner: 'bo@seller.io',
+        contact: { email: 'ana@acme.io', jobTitle: 'CRO' },
+        company: { name: 'Acme', size: 250 },
+        score: { total: 80, modelVersion: 'm-1' },
+        engagementCount: 1,
+      });
+      expect(state?.company).not.toHaveProperty('country');
+    });
+
+    it('forgets personal data when the lead is erased', () => {
+      const state = foldLead([captured, { type: 'LeadErased', data: { leadId, reason: 'GDPR request' } }]);
+
+      expect(state).toMatchObject({ stage: 'erased', contact: {} });
+      expect(state?.company).toBeUndefined();
+    });
+  });
+});

@@ -1,0 +1,210 @@
+import type {
+  Company,
+  Contact,
+  EngagementActivity,
+  ExternalRef,
+  LeadDetailField,
+  LeadEvent,
+  LeadSource,
+  Utm,
+} from '@leadledger/contracts';
+import { DomainError } from './domain-error';
+import { hasHandle } from './identity';
+import type { LeadSubmission } from './lead-submission';
+
+/** Where a lead stands in the whole lifecycle, whichever service moved it there. */
+export type LeadStage =
+  | 'captured'
+  | 'marketing_qualified'
+  | 'disqualified'
+  | 'assigned_to_sales'
+  | 'sales_accepted'
+  | 'rejected_by_sales'
+  | 'nurture'
+  | 'qualified'
+  | 'converted'
+  | 'erased';
+
+export interface Lead {
+  readonly leadId: string;
+  readonly stage: LeadStage;
+  readonly source: LeadSource;
+  readonly sourceDetail?: string;
+  readonly utm?: Utm;
+  readonly contact: Contact;
+  readonly company?: Company;
+  readonly externalRef?: ExternalRef;
+  readonly owner?: string;
+  readonly score?: {
+    readonly fit: number;
+    readonly engagement: number;
+    readonly total: number;
+    readonly modelVersion: string;
+  };
+  readonly engagementCount: number;
+  /** Ids the tracking system gave engagements, so a repeat of one is recognized. */
+  readonly engagementIds: ReadonlySet<string>;
+  readonly opportunityId?: string;
+}
+
+/** Undefined until the lead is captured. */
+export type LeadState = Lead | undefined;
+
+export interface Engagement {
+  readonly activity: EngagementActivity;
+  readonly detail?: string;
+  readonly engagementId?: string;
+}
+
+export type LeadCommand =
+  | { readonly type: 'SubmitLead'; readonly leadId: string; readonly submission: LeadSubmission }
+  | { readonly type: 'RecordEngagement'; readonly leadId: string; readonly engagement: Engagement };
+
+export const initialLeadState: LeadState = undefined;
+
+const CONTACT_FIELDS = ['email', 'firstName', 'lastName', 'phone', 'jobTitle'] as const;
+const COMPANY_FIELDS = ['name', 'size', 'industry', 'country'] as const;
+
+/**
+ * A submission for a new lead captures it; for a known one, it updates the fields it brings with
+ * new values (first-touch source and UTM stay, and a field it leaves out is kept, not cleared), or
+ * changes nothing when it brings nothing new: a duplicate, recognized and dropped.
+ */
+export function decide(command: LeadCommand, state: LeadState): LeadEvent[] {
+  switch (command.type) {
+    case 'SubmitLead': {
+      const { leadId, submission } = command;
+      if (!hasHandle(submission)) {
+        throw new DomainError(
+          'invalid',
+          'a lead needs an email, a phone, or a source system with an external id',
+        );
+      }
+      if (!state) return [{ type: 'LeadCaptured', data: { leadId, ...submission } }];
+      assertNotErased(state);
+      return detailsChangedBy(state, submission);
+    }
+    case 'RecordEngagement': {
+      if (!state) throw new DomainError('not_found', `lead ${command.leadId} does not exist`);
+      assertNotErased(state);
+      const { engagementId } = command.engagement;
+      if (engagementId && state.engagementIds.has(engagementId)) return [];
+      return [{ type: 'LeadEngagementRecorded', data: { leadId: state.leadId, ...command.engagement } }];
+    }
+  }
+}
+
+export function evolve(state: LeadState, event: LeadEvent): LeadState {
+  if (event.type === 'LeadCaptured') {
+    const { leadId, ...captured } = event.data;
+    return { leadId, stage: 'captured', ...captured, engagementCount: 0, engagementIds: new Set() };
+  }
+  if (!state) return state;
+  switch (event.type) {
+    case 'LeadDetailsUpdated':
+      return applyDetails(state, event.data.changedFields, event.data.contact, event.data.company);
+    case 'LeadEngagementRecorded': {
+      const { engagementId } = event.data;
+      return {
+        ...state,
+        engagementCount: state.engagementCount + 1,
+        engagementIds: engagementId ? new Set([...state.engagementIds, engagementId]) : state.engagementIds,
+      };
+    }
+    case 'LeadErased':
+      return {
+        ...state,
+        stage: 'erased',
+        contact: {},
+        company: undefined,
+        externalRef: undefined,
+        utm: undefined,
+      };
+    case 'LeadScored': {
+      const { fit, engagement, total, modelVersion } = event.data;
+      return { ...state, score: { fit, engagement, total, modelVersion } };
+    }
+    case 'LeadMarketingQualified':
+      return { ...state, stage: 'marketing_qualified' };
+    case 'LeadDisqualified':
+      return { ...state, stage: 'disqualified' };
+    case 'LeadAssignedToSales':
+      return { ...state, stage: 'assigned_to_sales', owner: event.data.owner };
+    case 'LeadAcceptedBySales':
+      return { ...state, stage: 'sales_accepted', owner: event.data.owner };
+    case 'LeadRejectedBySales':
+      return { ...state, stage: 'rejected_by_sales' };
+    case 'LeadRecycled':
+      return { ...state, stage: 'nurture' };
+    case 'LeadQualified':
+      return { ...state, stage: 'qualified' };
+    case 'LeadConvertedToOpportunity':
+      return { ...state, stage: 'converted', opportunityId: event.data.opportunityId };
+    case 'LeadHandoffSlaBreached':
+    case 'LeadQualificationRecorded':
+      return state;
+  }
+}
+
+export function foldLead(events: readonly LeadEvent[]): LeadState {
+  return events.reduce(evolve, initialLeadState);
+}
+
+function assertNotErased(state: Lead): void {
+  if (state.stage === 'erased') throw new DomainError('conflict', `lead ${state.leadId} was erased`);
+}
+
+function detailsChangedBy(state: Lead, submission: LeadSubmission): LeadEvent[] {
+  const changedFields: LeadDetailField[] = [];
+  const contact: Record<string, unknown> = {};
+  const company: Record<string, unknown> = {};
+  for (const field of CONTACT_FIELDS) {
+    const value = submission.contact[field];
+    if (value !== undefined && value !== state.contact[field]) {
+      contact[field] = value;
+      changedFields.push(`contact.${field}`);
+    }
+  }
+  for (const field of COMPANY_FIELDS) {
+    const value = submission.company?.[field];
+    if (value !== undefined && value !== state.company?.[field]) {
+      company[field] = value;
+      changedFields.push(`company.${field}`);
+    }
+  }
+  if (changedFields.length === 0) return [];
+  return [
+    {
+      type: 'LeadDetailsUpdated',
+      data: {
+        leadId: state.leadId,
+        ...(Object.keys(contact).length > 0 ? { contact: contact as Contact } : {}),
+        ...(Object.keys(company).length > 0 ? { company: company as Company } : {}),
+        changedFields,
+      },
+    },
+  ];
+}
+
+/** A field named as changed but absent from the new values was cleared. */
+function applyDetails(
+  state: Lead,
+  changedFields: readonly LeadDetailField[],
+  newContact: Contact | undefined,
+  newCompany: Company | undefined,
+): Lead {
+  const contact: Record<string, unknown> = { ...state.contact };
+  const company: Record<string, unknown> = { ...state.company };
+  for (const changed of changedFields) {
+    const [group, field] = changed.split('.') as ['contact' | 'company', string];
+    const target = group === 'contact' ? contact : company;
+    const source = (group === 'contact' ? newContact : newCompany) as Record<string, unknown> | undefined;
+    if (source && source[field] !== undefined) target[field] = source[field];
+    else delete target[field];
+  }
+  return {
+    ...state,
+    contact: contact as Contact,
+    company: Object.keys(company).length > 0 ? (company as Company) : undefined,
+  };
+}

@@ -1,0 +1,61 @@
+import { createHash } from 'node:crypto';
+import { deriveEventId } from '@leadledger/messaging';
+import { WrongExpectedRevisionError, type EventStore } from '@leadledger/eventstore';
+
+/** Bookkeeping of lead-capture's own, not a lifecycle event: the relay publishes catalog events only. */
+const IDENTITY_CLAIMED = 'leadledger.internal.lead-identity-claimed';
+const MAX_ATTEMPTS = 5;
+
+interface IdentityClaim {
+  readonly leadId: string;
+  /** `email` or `external`: what kind of key, never the key itself (it may be personal data). */
+  readonly keyKind: string;
+}
+
+/**
+ * Keeps "one lead per identity key" in the event store itself: each key claims its own stream,
+ * created with `no_stream`, so of two concurrent first submissions exactly one wins on every store
+ * (EventStoreDB, PostgreSQL, PGlite). Stream names hash the key, so no email appears in them.
+ */
+export class IdentityRegistry {
+  constructor(private readonly store: EventStore) {}
+
+  /**
+   * The lead these keys identify: the one the first claimed key (most trusted first) points to, else
+   * `candidateLeadId`. Keys not yet claimed are claimed for that lead, so a later submission carrying
+   * only one of them finds it.
+   */
+  async resolve(keys: readonly string[], candidateLeadId: string): Promise<string> {
+    for (let attempt = 1; ; attempt++) {
+      const owners = await Promise.all(keys.map((key) => this.ownerOf(key)));
+      const leadId = owners.find((owner) => owner !== undefined) ?? candidateLeadId;
+      try {
+        for (const [index, key] of keys.entries()) {
+          if (owners[index] === undefined) await this.claim(key, leadId);
+        }
+        return leadId;
+      } catch (error) {
+        // Another submission claimed a key between our read and our claim: look again.
+        if (!(error instanceof WrongExpectedRevisionError) || attempt >= MAX_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  async ownerOf(key: string): Promise<string | undefined> {
+    const [claim] = await this.store.readStream(streamOf(key), { maxCount: 1 });
+    return (claim?.data as IdentityClaim | undefined)?.leadId;
+  }
+
+  private async claim(key: string, leadId: string): Promise<void> {
+    const data: IdentityClaim = { leadId, keyKind: key.slice(0, key.indexOf(':')) };
+    await this.store.append(
+      streamOf(key),
+      [{ id: deriveEventId(leadId, `identity:${key}`), type: IDENTITY_CLAIMED, data }],
+      { expectedRevision: 'no_stream' },
+    );
+  }
+}
+
+function streamOf(key: string): string {
+  return `identity-${createHash('sha256').update(key).digest('hex')}`;
+}

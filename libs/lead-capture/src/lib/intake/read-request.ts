@@ -1,0 +1,30 @@
+import { validateAgainst, type ValidationIssue } from '@leadledger/contracts';
+import { normalizeEmail } from '../../domain/identity';
+
+/**
+ * Forms and integrations send blanks as "" or null and pad values with spaces. Intake forgives
+ * that, and only that, before validating strictly: strings are trimmed, blanks count as absent,
+ * and the email is normalized. What reaches a stream is then exactly what the rules allow.
+ */
+export function tidyRequest(raw: unknown): unknown {
+  if (typeof raw === 'string') return raw.trim();
+  if (Array.isArray(raw)) return raw.map(tidyRequest);
+  if (raw === null || typeof raw !== 'object') return raw;
+  const tidied: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const clean = tidyRequest(value);
+    if (clean === null || clean === '') continue;
+    tidied[key] = key === 'email' && typeof clean === 'string' ? normalizeEmail(clean) : clean;
+  }
+  return tidied;
+}
+
+export type ReadResult<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly issues: ValidationIssue[] };
+
+/** Tidies, then validates against the request class's rules. */
+export function readRequest<T extends object>(rules: new () => T, raw: unknown): ReadResult<T> {
+  const value = tidyRequest(raw);
+  const issues = validateAgainst(rules, value);
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, value: value as T };
+}
