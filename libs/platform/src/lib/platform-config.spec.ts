@@ -1,0 +1,56 @@
+import { InvalidConfigurationError, readPlatformConfig, type PlatformDefaults } from './platform-config';
+
+const pipeline: PlatformDefaults = {
+  service: 'pipeline',
+  eventStoreUrl: 'pglite://./.data',
+  requireKafka: false,
+  relay: true,
+};
+const leadCapture: PlatformDefaults = { service: 'lead-capture', requireKafka: true, relay: true };
+
+describe('readPlatformConfig', () => {
+  it('runs the pipeline on embedded defaults when nothing is set', () => {
+    expect(readPlatformConfig({}, pipeline)).toEqual({
+      service: 'pipeline',
+      eventStoreUrl: 'pglite://./.data',
+      port: 3000,
+      relay: true,
+    });
+  });
+
+  it('reads the store, brokers, port and relay switch from the environment', () => {
+    const config = readPlatformConfig(
+      {
+        EVENT_STORE: 'postgres://app@db/leads',
+        KAFKA_BROKERS: '10.0.0.5:9092, kafka-2:9092',
+        PORT: '8080',
+        RELAY: 'off',
+      },
+      leadCapture,
+    );
+
+    expect(config).toEqual({
+      service: 'lead-capture',
+      eventStoreUrl: 'postgres://app@db/leads',
+      kafkaBrokers: ['10.0.0.5:9092', 'kafka-2:9092'],
+      port: 8080,
+      relay: false,
+    });
+  });
+
+  it.each([
+    [{}, leadCapture, 'EVENT_STORE', /is required/],
+    [{ EVENT_STORE: 'mysql://db' }, pipeline, 'EVENT_STORE', /not an event store URL/],
+    [{ EVENT_STORE: 'pglite://./d' }, leadCapture, 'KAFKA_BROKERS', /is required by lead-capture/],
+    [{ KAFKA_BROKERS: 'kafka' }, pipeline, 'KAFKA_BROKERS', /"kafka", not host:port/],
+    [{ PORT: '80a' }, pipeline, 'PORT', /whole number from 1 to 65535/],
+    [{ PORT: '70000' }, pipeline, 'PORT', /whole number/],
+    [{ RELAY: 'maybe' }, pipeline, 'RELAY', /true or false/],
+  ])('stops at %j, naming %s', (env, defaults, variable, problem) => {
+    const read = () => readPlatformConfig(env as NodeJS.ProcessEnv, defaults as PlatformDefaults);
+
+    expect(read).toThrow(InvalidConfigurationError);
+    expect(read).toThrow(new RegExp(`^${variable} `));
+    expect(read).toThrow(problem);
+  });
+});
