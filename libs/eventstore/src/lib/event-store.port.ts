@@ -47,6 +47,13 @@ export interface ReadStreamOptions {
   readonly maxCount?: number;
 }
 
+export interface ReadAllOptions {
+  /** Strictly after this position; from the first event when absent. */
+  readonly after?: GlobalPosition;
+  readonly maxCount?: number;
+  readonly eventTypes?: readonly string[];
+}
+
 export interface SubscribeToAllOptions {
   /** `start` (default): from the first event; `end`: only what is appended from now on; a position: strictly after it. */
   readonly from?: 'start' | 'end' | GlobalPosition;
@@ -60,6 +67,8 @@ export interface EventStore {
   append(streamId: string, events: readonly EventToAppend[], options: AppendOptions): Promise<AppendResult>;
   /** The stream's events oldest first; an empty array when the stream does not exist. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /** One page of the global log, oldest first; empty once past the end. For replays and tools that must stop. */
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Catch-up then live: every matching event once, in global order, until aborted. */
   subscribeToAll(options?: SubscribeToAllOptions): AsyncIterable<RecordedEvent>;
   /** Resolves when the store answers; for readiness checks. */

@@ -170,6 +170,26 @@ export function describeEventStoreContract(
       });
     });
 
+    describe('read all', () => {
+      it('pages through the global log after a position, filtered by type, and comes back empty at the end', async () => {
+        const type = typeName('Paged');
+        const stream = streamName();
+        await store.append(
+          stream,
+          times(5, (i) => event(type, { i })),
+          { expectedRevision: 'no_stream' },
+        );
+        await store.append(streamName(), [event(typeName('Other'))], { expectedRevision: 'no_stream' });
+
+        const first = await store.readAll({ eventTypes: [type], maxCount: 3 });
+        const second = await store.readAll({ after: first[2].position, eventTypes: [type], maxCount: 3 });
+        const end = await store.readAll({ after: second[1].position, eventTypes: [type], maxCount: 3 });
+
+        expect([...first, ...second].map((e) => e.data)).toEqual(times(5, (i) => ({ i })));
+        expect(end).toEqual([]);
+      });
+    });
+
     describe('subscribe to all', () => {
       it('delivers only the filtered types, from the start, then live', async () => {
         const wanted = typeName('Wanted');

@@ -9,6 +9,7 @@ import {
 import { createServiceApp } from '@leadledger/platform';
 import {
   dropSchema,
+  ensureTopics,
   eventually,
   parseExposition,
   sampleValue,
@@ -46,6 +47,7 @@ describe('lead-capture on PostgreSQL and Kafka', () => {
     await app.startAllMicroservices();
     await app.init();
 
+    await ensureTopics(brokers, [LEADS_LIFECYCLE_TOPIC, deadLetterTopicOf(LEADS_INBOUND_TOPIC)]);
     const kafka = new Kafka({ clientId: 'lead-capture-spec', brokers, logLevel: logLevel.WARN });
     producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     reader = kafka.consumer({ groupId: `lead-capture-spec-${randomUUID()}` });

@@ -3,6 +3,7 @@ import type {
   AppendResult,
   EventStore,
   EventToAppend,
+  ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
   SubscribeToAllOptions,
@@ -29,6 +30,10 @@ export class CountingEventStore implements EventStore {
 
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
     return this.store.readStream(streamId, options);
+  }
+
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
+    return this.store.readAll(options);
   }
 
   subscribeToAll(options?: SubscribeToAllOptions): AsyncIterable<RecordedEvent> {

@@ -57,3 +57,33 @@ function tcpAnswers(address: string, timeoutMs: number): Promise<boolean> {
     socket.connect(port, host, () => finish(true));
   });
 }
+
+/**
+ * Creates topics a test reads before anything was published to them: on a fresh broker, subscribing
+ * to a topic that does not exist yet races its automatic creation and fails.
+ */
+export async function ensureTopics(
+  brokers: readonly string[],
+  topics: readonly string[],
+  partitions = 3,
+): Promise<void> {
+  const { Kafka, logLevel } = await import('kafkajs');
+  const admin = new Kafka({
+    clientId: 'leadledger-test-admin',
+    brokers: [...brokers],
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((topic) => !existing.has(topic));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        topics: missing.map((topic) => ({ topic, numPartitions: partitions })),
+        waitForLeaders: true,
+      });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}

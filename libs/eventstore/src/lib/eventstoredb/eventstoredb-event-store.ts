@@ -23,12 +23,14 @@ import type {
   EventStore,
   EventToAppend,
   GlobalPosition,
+  ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
   SubscribeToAllOptions,
 } from '../event-store.port';
 
 const RESUBSCRIBE_BACKOFF_MS = [100, 500, 1_000, 2_000, 5_000];
+const RAW_PAGE_SIZE = 1_000;
 
 /**
  * EventStoreDB's log position is a (commit, prepare) pair. Packed as commit·2^64 + prepare it is one
@@ -113,11 +115,35 @@ export class EventStoreDbEventStore implements EventStore {
     return events;
   }
 
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const maxCount = options.maxCount ?? 500;
+    const wanted = options.eventTypes ? new Set(options.eventTypes) : undefined;
+    const events: RecordedEvent[] = [];
+    let after = options.after;
+    // $all reads take no type filter, so the page is filtered here; pages of only unwanted events are
+    // read past, so that an empty answer still means the end of the log.
+    while (events.length < maxCount) {
+      let read = 0;
+      for await (const resolved of this.client.readAll({
+        direction: FORWARDS,
+        fromPosition: after === undefined ? START : unpackPosition(after),
+        maxCount: BigInt(RAW_PAGE_SIZE),
+      })) {
+        read++;
+        const event = toRecordedEvent(resolved);
+        if (!event || (after !== undefined && event.position <= after)) continue;
+        after = event.position;
+        if (!event.type.startsWith('$') && (!wanted || wanted.has(event.type))) events.push(event);
+        if (events.length === maxCount) break;
+      }
+      if (read < RAW_PAGE_SIZE) break;
+    }
+    return events;
+  }
+
   async *subscribeToAll(options: SubscribeToAllOptions = {}): AsyncGenerator<RecordedEvent> {
     const { signal, eventTypes } = options;
-    const filter = eventTypes
-      ? eventTypeFilter({ regex: `^(${eventTypes.map(escapeRegex).join('|')})$` })
-      : excludeSystemEvents();
+    const filter = filterOf(eventTypes);
     let from = options.from ?? 'start';
     let failures = 0;
     while (!signal?.aborted) {
@@ -173,6 +199,12 @@ function toRecordedEvent(resolved: ResolvedEvent | AllStreamResolvedEvent): Reco
     metadata: (event.metadata ?? {}) as EventMetadata,
     recordedAt: event.created,
   };
+}
+
+function filterOf(eventTypes: readonly string[] | undefined) {
+  return eventTypes
+    ? eventTypeFilter({ regex: `^(${eventTypes.map(escapeRegex).join('|')})$` })
+    : excludeSystemEvents();
 }
 
 function escapeRegex(text: string): string {

@@ -6,6 +6,7 @@ import type {
   EventStore,
   EventToAppend,
   GlobalPosition,
+  ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
   SubscribeToAllOptions,
@@ -140,6 +141,21 @@ export class SqlEventStore implements EventStore {
     return rows.map(toRecordedEvent);
   }
 
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const rows = await this.driver.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM ${this.table} AS e
+        WHERE e.position > $1 AND ($2::text[] IS NULL OR e.type = ANY($2::text[]))
+        ORDER BY e.position
+        LIMIT $3`,
+      [
+        (options.after ?? 0n).toString(),
+        options.eventTypes ? [...options.eventTypes] : null,
+        options.maxCount ?? this.batchSize,
+      ],
+    );
+    return rows.map(toRecordedEvent);
+  }
+
   async *subscribeToAll(options: SubscribeToAllOptions = {}): AsyncGenerator<RecordedEvent> {
     const { eventTypes } = options;
     const signal = options.signal
@@ -151,24 +167,20 @@ export class SqlEventStore implements EventStore {
     signal.addEventListener('abort', onAbort);
     try {
       let after = await this.startingPoint(options.from ?? 'start');
-      const typeFilter = eventTypes ? [...eventTypes] : null;
       while (!signal.aborted) {
         // Armed before reading: an append that commits after the read still wakes the wait below.
         wakeup.arm();
-        const rows = await this.driver.query<EventRow>(
-          `SELECT ${EVENT_COLUMNS} FROM ${this.table} AS e
-            WHERE e.position > $1 AND ($2::text[] IS NULL OR e.type = ANY($2::text[]))
-            ORDER BY e.position
-            LIMIT $3`,
-          [after.toString(), typeFilter, this.batchSize],
-        );
-        for (const row of rows) {
+        const events = await this.readAll({
+          after,
+          maxCount: this.batchSize,
+          ...(eventTypes ? { eventTypes } : {}),
+        });
+        for (const event of events) {
           if (signal.aborted) return;
-          const event = toRecordedEvent(row);
           after = event.position;
           yield event;
         }
-        if (rows.length < this.batchSize) await wakeup.wait(this.pollMs);
+        if (events.length < this.batchSize) await wakeup.wait(this.pollMs);
       }
     } finally {
       signal.removeEventListener('abort', onAbort);
