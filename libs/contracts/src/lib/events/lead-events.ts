@@ -133,6 +133,11 @@ export class LeadScoredData {
   @IsInt() readonly total!: number;
   @NestedList(() => ScoreContribution, 500) readonly breakdown!: ScoreContribution[];
   @Text(MODEL_VERSION_LENGTH) readonly modelVersion!: string;
+  /**
+   * When decay alone would next change what the score means (e.g. engagement falls below the MQL
+   * threshold), so the lead is looked at again then; absent when decay can no longer matter.
+   */
+  @Optional() @Instant() readonly nextReviewAt?: string;
 }
 
 export class LeadMarketingQualifiedData {

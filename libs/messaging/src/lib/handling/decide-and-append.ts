@@ -13,10 +13,18 @@ import {
 } from '@leadledger/eventstore';
 import { deriveEventId } from './derive-event-id';
 
+/** What a stream knows of an event beyond its type and data. */
+export interface EventMeta {
+  readonly id: string;
+  /** Business time (RFC 3339). */
+  readonly occurredAt: string;
+}
+
 export interface Decider<Command, State, Event> {
   readonly initialState: State;
   decide(command: Command, state: State): Event[];
-  evolve(state: State, event: Event): State;
+  /** `meta` serves deciders that explain by event id or weigh by event time (scoring's decay). */
+  evolve(state: State, event: Event, meta: EventMeta): State;
 }
 
 /** Who and what caused a command: stamped on every event it produces. */
@@ -67,19 +75,23 @@ export async function decideAndAppend<Command, State, Event extends DomainEvent>
     for (const event of recorded) {
       const domainEvent = toDomainEvent(event) as Event | undefined;
       if (!domainEvent) continue;
-      state = decider.evolve(state, domainEvent);
+      state = decider.evolve(state, domainEvent, metaOf(event));
       if (causedBy(event, context.causationId, identity.source)) earlier.push(domainEvent);
     }
     if (earlier.length > 0) return { state, events: earlier, alreadyHandled: true };
     const decided = decider.decide(command, state);
     if (decided.length === 0) return { state, events: [], alreadyHandled: false };
+    const toAppend = decided.map((event, index) => toEventToAppend(event, index, identity, context));
     try {
-      await store.append(
-        streamId,
-        decided.map((event, index) => toEventToAppend(event, index, identity, context)),
-        { expectedRevision: recorded.length === 0 ? 'no_stream' : recorded[recorded.length - 1].revision },
+      await store.append(streamId, toAppend, {
+        expectedRevision: recorded.length === 0 ? 'no_stream' : recorded[recorded.length - 1].revision,
+      });
+      const after = decided.reduce(
+        (current, event, index) =>
+          decider.evolve(current, event, { id: toAppend[index].id, occurredAt: context.occurredAt }),
+        state,
       );
-      return { state: decided.reduce(decider.evolve, state), events: decided, alreadyHandled: false };
+      return { state: after, events: decided, alreadyHandled: false };
     } catch (error) {
       if (!(error instanceof WrongExpectedRevisionError) || attempt >= MAX_ATTEMPTS) throw error;
     }
@@ -104,6 +116,14 @@ export function toEventToAppend(
     type: eventTypeOf(event.type),
     data: event.data,
     metadata,
+  };
+}
+
+function metaOf(event: RecordedEvent): EventMeta {
+  const occurredAt = event.metadata.occurredAt;
+  return {
+    id: event.id,
+    occurredAt: typeof occurredAt === 'string' ? occurredAt : event.recordedAt.toISOString(),
   };
 }
 
