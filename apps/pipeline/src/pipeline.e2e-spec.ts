@@ -92,6 +92,29 @@ describe('pipeline on embedded defaults', () => {
     expect(dead.headers.dlq_error).toContain('a lead needs an email, a phone, or a source system');
   });
 
+  it('scores what it captures: a fit lead that engages becomes an MQL, in the same process', async () => {
+    const { body } = await request(app.getHttpServer())
+      .post('/leads')
+      .send({
+        source: 'web_form',
+        contact: { email: 'eva@epsilon.io', jobTitle: 'Head of Sales' },
+        company: { name: 'Epsilon', size: 600, industry: 'saas', country: 'AT' },
+      })
+      .expect(202);
+    await request(app.getHttpServer())
+      .post(`/leads/${body.leadId}/engagements`)
+      .send({ activity: 'demo_requested', occurredAt: new Date().toISOString() })
+      .expect(202);
+
+    const score = await eventually(async () => {
+      const response = await request(app.getHttpServer()).get(`/leads/${body.leadId}/score`);
+      return response.status === 200 && response.body.mql ? response.body : undefined;
+    });
+    expect(score.total).toBe(score.fit + score.engagement);
+    const lead = await request(app.getHttpServer()).get(`/leads/${body.leadId}`).expect(200);
+    expect(lead.body.stage).toBe('marketing_qualified');
+  });
+
   it('keeps its leads across a restart, and does not publish them again', async () => {
     const { body } = await request(app.getHttpServer())
       .post('/leads')
@@ -108,6 +131,7 @@ describe('pipeline on embedded defaults', () => {
       .send({ source: 'other', contact: { email: 'di@delta.io' } })
       .expect(202);
     await eventually(() => lifecycle.find((m) => m.key === `lead-${fresh.leadId}`));
-    expect(lifecycle.map((m) => m.key)).toEqual([`lead-${fresh.leadId}`]);
+    // Only the new lead's events are published after the restart: its capture and its first score.
+    expect(new Set(lifecycle.map((m) => m.key))).toEqual(new Set([`lead-${fresh.leadId}`]));
   });
 });

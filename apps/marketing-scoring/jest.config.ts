@@ -1,0 +1,5 @@
+export default {
+  displayName: 'app-marketing-scoring',
+  preset: '../../jest.preset.js',
+  coverageDirectory: '../../coverage/apps/marketing-scoring',
+};

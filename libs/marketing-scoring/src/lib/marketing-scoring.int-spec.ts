@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import { KAFKA_HEADERS, LEADS_LIFECYCLE_TOPIC, leadStreamId } from '@leadledger/contracts';
+import { LEAD_CAPTURE_SERVICE } from '@leadledger/lead-capture';
+import { createServiceApp } from '@leadledger/platform';
+import {
+  dropSchema,
+  ensureTopics,
+  eventually,
+  parseExposition,
+  sampleValue,
+  testKafkaBrokers,
+  testPostgresUrl,
+  uniqueSchemaName,
+} from '@leadledger/testing';
+import type { INestApplication } from '@nestjs/common';
+import { Kafka, Partitioners, logLevel, type Consumer, type Producer } from 'kafkajs';
+import request from 'supertest';
+import { MARKETING_SCORING_SERVICE } from './marketing-scoring.service-definition';
+
+interface Received {
+  readonly key: string;
+  readonly type: string;
+  readonly value: string;
+  readonly headers: Record<string, string>;
+}
+
+/** lead-capture and marketing-scoring as deployed: two services, one PostgreSQL store, the real broker between them. */
+describe('marketing-scoring on PostgreSQL and Kafka', () => {
+  const schema = uniqueSchemaName('scoring');
+  let capture: INestApplication;
+  let scoring: INestApplication;
+  let producer: Producer;
+  let reader: Consumer;
+  const received: Received[] = [];
+
+  beforeAll(async () => {
+    const [databaseUrl, brokers] = await Promise.all([testPostgresUrl(), testKafkaBrokers()]);
+    await ensureTopics(brokers, [LEADS_LIFECYCLE_TOPIC]);
+    const env = {
+      EVENT_STORE: `${databaseUrl}?schema=${schema}`,
+      KAFKA_BROKERS: brokers.join(','),
+      LOG_LEVEL: 'warn',
+    };
+    capture = await createServiceApp(LEAD_CAPTURE_SERVICE, env);
+    scoring = await createServiceApp(MARKETING_SCORING_SERVICE, env);
+    for (const app of [capture, scoring]) {
+      await app.startAllMicroservices();
+      await app.init();
+    }
+    const kafka = new Kafka({ clientId: 'scoring-spec', brokers, logLevel: logLevel.WARN });
+    producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    reader = kafka.consumer({ groupId: `scoring-spec-${randomUUID()}` });
+    await Promise.all([producer.connect(), reader.connect()]);
+    await reader.subscribe({ topic: LEADS_LIFECYCLE_TOPIC, fromBeginning: true });
+    await reader.run({
+      eachMessage: async ({ message }) => {
+        const headers = Object.fromEntries(
+          Object.entries(message.headers ?? {}).map(([k, v]) => [k, v?.toString() ?? '']),
+        );
+        received.push({
+          key: message.key?.toString() ?? '',
+          type: headers[KAFKA_HEADERS.type],
+          value: message.value?.toString() ?? '',
+          headers,
+        });
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await Promise.allSettled([producer?.disconnect(), reader?.disconnect()]);
+    await scoring?.close();
+    await capture?.close();
+    await dropSchema(await testPostgresUrl(), schema);
+  });
+
+  it('turns a capture and its engagements into an MQL on the lifecycle topic, every point explained', async () => {
+    const leadId = await captureFitLead();
+    const now = new Date().toISOString();
+
+    await engage(leadId, 'demo_requested', now);
+    await engage(leadId, 'pricing_page_view', now);
+
+    const mql = await eventually(() => of(leadId, 'leadledger.lead.marketing-qualified.v1'));
+    expect(mql.headers[KAFKA_HEADERS.source]).toBe('/leadledger/marketing-scoring');
+    const score = await request(scoring.getHttpServer()).get(`/leads/${leadId}/score`).expect(200);
+    expect(score.body).toMatchObject({ mql: true, disqualified: false, modelVersion: '2026-11-a' });
+    const parts = score.body.breakdown as Array<{
+      points: number;
+      axis: string;
+      ruleId: string;
+      eventId?: string;
+    }>;
+    expect(parts.reduce((sum, part) => sum + part.points, 0)).toBe(score.body.total);
+    expect(parts.filter((part) => part.axis === 'engagement').every((part) => part.eventId)).toBe(true);
+  });
+
+  it('never counts an engagement twice when its event is delivered again', async () => {
+    const leadId = await captureFitLead();
+    await engage(leadId, 'whitepaper_download', new Date().toISOString());
+    const engagementEvent = await eventually(() => of(leadId, 'leadledger.lead.engagement-recorded.v1'));
+    await eventually(() =>
+      of(leadId, 'leadledger.lead.scored.v1', (scored) => JSON.parse(scored.value).engagement > 0),
+    );
+    const before = (await request(scoring.getHttpServer()).get(`/leads/${leadId}/score`).expect(200)).body;
+
+    // The very message again, as a rebalance or a relay restart would deliver it.
+    await producer.send({
+      topic: LEADS_LIFECYCLE_TOPIC,
+      messages: [
+        { key: engagementEvent.key, value: engagementEvent.value, headers: engagementEvent.headers },
+      ],
+    });
+    const marker = await captureFitLead();
+    await eventually(() => of(marker, 'leadledger.lead.scored.v1'));
+
+    const after = (await request(scoring.getHttpServer()).get(`/leads/${leadId}/score`).expect(200)).body;
+    expect(after.engagement).toBe(before.engagement);
+    expect(after.breakdown).toEqual(before.breakdown);
+  });
+
+  it('serves the model it scores with, and counts scored leads and MQLs by source', async () => {
+    const model = await request(scoring.getHttpServer()).get('/scoring-model').expect(200);
+    const metrics = parseExposition(
+      (await request(scoring.getHttpServer()).get('/metrics').expect(200)).text,
+    );
+
+    expect(model.body).toMatchObject({ version: '2026-11-a', mql: { fit: 40, engagement: 30 } });
+    expect(
+      sampleValue(metrics, 'leadledger_leads_scored_total', { model_version: '2026-11-a' }),
+    ).toBeGreaterThan(0);
+    expect(sampleValue(metrics, 'leadledger_mqls_total', { source: 'web_form' })).toBeGreaterThan(0);
+    expect(sampleValue(metrics, 'leadledger_lead_score_points_count', { axis: 'total' })).toBeGreaterThan(0);
+  });
+
+  async function captureFitLead(): Promise<string> {
+    const { body } = await request(capture.getHttpServer())
+      .post('/leads')
+      .send({
+        source: 'web_form',
+        contact: { email: `${randomUUID()}@acme-corp.io`, jobTitle: 'VP Sales' },
+        company: { name: 'Acme', size: 400, industry: 'software', country: 'DE' },
+      })
+      .expect(202);
+    return body.leadId;
+  }
+
+  async function engage(leadId: string, activity: string, occurredAt: string): Promise<void> {
+    await request(capture.getHttpServer())
+      .post(`/leads/${leadId}/engagements`)
+      .send({ activity, occurredAt })
+      .expect(202);
+  }
+
+  function of(
+    leadId: string,
+    type: string,
+    where: (message: Received) => boolean = () => true,
+  ): Received | undefined {
+    return received.find(
+      (message) => message.key === leadStreamId(leadId) && message.type === type && where(message),
+    );
+  }
+});

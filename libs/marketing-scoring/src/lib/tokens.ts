@@ -1,0 +1,1 @@
+export const SCORING_MODEL = Symbol('leadledger.scoring-model');
