@@ -1,5 +1,11 @@
 export { testPostgresUrl, uniqueSchemaName, dropSchema } from './lib/postgres';
-export { ensureTopics, testKafkaBrokers } from './lib/kafka';
+export {
+  ensureTopics,
+  recordTopics,
+  testKafkaBrokers,
+  type ReceivedMessage,
+  type TopicRecorder,
+} from './lib/kafka';
 export { testEventStoreDbConnectionString, eventStoreDbConfigured } from './lib/eventstoredb';
 export { dockerAvailable } from './lib/docker';
 export { parseExposition, sampleValue, type Family, type Sample } from './lib/prometheus-text';

@@ -1,13 +1,4 @@
-import type {
-  Company,
-  Contact,
-  EngagementActivity,
-  ExternalRef,
-  LeadDetailField,
-  LeadEvent,
-  LeadSource,
-  Utm,
-} from '@leadledger/contracts';
+import type { Company, Contact, EngagementActivity, LeadDetailField, LeadEvent } from '@leadledger/contracts';
 import { DomainError } from './domain-error';
 import { hasHandle } from './identity';
 import type { LeadSubmission } from './lead-submission';
@@ -25,15 +16,10 @@ export type LeadStage =
   | 'converted'
   | 'erased';
 
-export interface Lead {
+/** A captured lead: what was submitted about it, and where it stands. */
+export interface Lead extends LeadSubmission {
   readonly leadId: string;
   readonly stage: LeadStage;
-  readonly source: LeadSource;
-  readonly sourceDetail?: string;
-  readonly utm?: Utm;
-  readonly contact: Contact;
-  readonly company?: Company;
-  readonly externalRef?: ExternalRef;
   readonly owner?: string;
   readonly score?: {
     readonly fit: number;

@@ -9,33 +9,28 @@ import {
 import { createServiceApp } from '@leadledger/platform';
 import {
   dropSchema,
-  ensureTopics,
   eventually,
   parseExposition,
+  recordTopics,
   sampleValue,
   testKafkaBrokers,
   testPostgresUrl,
   uniqueSchemaName,
+  type ReceivedMessage,
+  type TopicRecorder,
 } from '@leadledger/testing';
 import type { INestApplication } from '@nestjs/common';
-import { Kafka, Partitioners, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
 import request from 'supertest';
 import { LEAD_CAPTURE_SERVICE } from './lead-capture.service-definition';
-
-interface Received {
-  readonly topic: string;
-  readonly key: string;
-  readonly value: string;
-  readonly headers: Record<string, string>;
-}
 
 /** lead-capture as deployed: its own app on PostgreSQL and the real broker, with its relay. */
 describe('lead-capture on PostgreSQL and Kafka', () => {
   const schema = uniqueSchemaName('lead_capture');
   let app: INestApplication;
   let producer: Producer;
-  let reader: Consumer;
-  const received: Received[] = [];
+  let recorder: TopicRecorder;
+  let received: ReceivedMessage[];
 
   beforeAll(async () => {
     const [databaseUrl, brokers] = await Promise.all([testPostgresUrl(), testKafkaBrokers()]);
@@ -47,31 +42,16 @@ describe('lead-capture on PostgreSQL and Kafka', () => {
     await app.startAllMicroservices();
     await app.init();
 
-    await ensureTopics(brokers, [LEADS_LIFECYCLE_TOPIC, deadLetterTopicOf(LEADS_INBOUND_TOPIC)]);
-    const kafka = new Kafka({ clientId: 'lead-capture-spec', brokers, logLevel: logLevel.WARN });
-    producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    reader = kafka.consumer({ groupId: `lead-capture-spec-${randomUUID()}` });
-    await Promise.all([producer.connect(), reader.connect()]);
-    await reader.subscribe({
-      topics: [LEADS_LIFECYCLE_TOPIC, deadLetterTopicOf(LEADS_INBOUND_TOPIC)],
-      fromBeginning: true,
+    recorder = await recordTopics(brokers, [LEADS_LIFECYCLE_TOPIC, deadLetterTopicOf(LEADS_INBOUND_TOPIC)]);
+    received = recorder.received;
+    producer = new Kafka({ clientId: 'lead-capture-spec', brokers, logLevel: logLevel.WARN }).producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
     });
-    await reader.run({
-      eachMessage: async ({ topic, message }) => {
-        received.push({
-          topic,
-          key: message.key?.toString() ?? '',
-          value: message.value?.toString() ?? '',
-          headers: Object.fromEntries(
-            Object.entries(message.headers ?? {}).map(([k, v]) => [k, v?.toString() ?? '']),
-          ),
-        });
-      },
-    });
+    await producer.connect();
   });
 
   afterAll(async () => {
-    await Promise.allSettled([producer?.disconnect(), reader?.disconnect()]);
+    await Promise.allSettled([producer?.disconnect(), recorder?.stop()]);
     await app?.close();
     await dropSchema(await testPostgresUrl(), schema);
   });

@@ -1,30 +1,9 @@
-import {
-  resolveEventName,
-  toDomainEvent,
-  type Company,
-  type Contact,
-  type ExternalRef,
-  type LeadEvent,
-  type LeadSource,
-  type Utm,
-} from '@leadledger/contracts';
+import { resolveEventName, toDomainEvent, type LeadEvent } from '@leadledger/contracts';
 import type { RecordedEvent } from '@leadledger/eventstore';
-import { foldLead, type LeadStage } from '../domain/lead.decider';
+import { foldLead, type Lead } from '../domain/lead.decider';
 
 /** A lead as GET /leads/{id} shows it: its state folded from its stream, with the times of its events. */
-export interface LeadView {
-  readonly leadId: string;
-  readonly stage: LeadStage;
-  readonly source: LeadSource;
-  readonly sourceDetail?: string;
-  readonly utm?: Utm;
-  readonly contact: Contact;
-  readonly company?: Company;
-  readonly externalRef?: ExternalRef;
-  readonly owner?: string;
-  readonly score?: { fit: number; engagement: number; total: number; modelVersion: string };
-  readonly engagementCount: number;
-  readonly opportunityId?: string;
+export interface LeadView extends Omit<Lead, 'engagementIds'> {
   /** When the lead showed interest (business time of its capture). */
   readonly capturedAt?: string;
   /** When its latest engagement happened (business time). */

@@ -4,25 +4,20 @@ import { LEAD_CAPTURE_SERVICE } from '@leadledger/lead-capture';
 import { createServiceApp } from '@leadledger/platform';
 import {
   dropSchema,
-  ensureTopics,
   eventually,
   parseExposition,
+  recordTopics,
   sampleValue,
   testKafkaBrokers,
   testPostgresUrl,
   uniqueSchemaName,
+  type ReceivedMessage,
+  type TopicRecorder,
 } from '@leadledger/testing';
 import type { INestApplication } from '@nestjs/common';
-import { Kafka, Partitioners, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
 import request from 'supertest';
 import { MARKETING_SCORING_SERVICE } from './marketing-scoring.service-definition';
-
-interface Received {
-  readonly key: string;
-  readonly type: string;
-  readonly value: string;
-  readonly headers: Record<string, string>;
-}
 
 /** lead-capture and marketing-scoring as deployed: two services, one PostgreSQL store, the real broker between them. */
 describe('marketing-scoring on PostgreSQL and Kafka', () => {
@@ -30,12 +25,11 @@ describe('marketing-scoring on PostgreSQL and Kafka', () => {
   let capture: INestApplication;
   let scoring: INestApplication;
   let producer: Producer;
-  let reader: Consumer;
-  const received: Received[] = [];
+  let recorder: TopicRecorder;
 
   beforeAll(async () => {
     const [databaseUrl, brokers] = await Promise.all([testPostgresUrl(), testKafkaBrokers()]);
-    await ensureTopics(brokers, [LEADS_LIFECYCLE_TOPIC]);
+    recorder = await recordTopics(brokers, [LEADS_LIFECYCLE_TOPIC]);
     const env = {
       EVENT_STORE: `${databaseUrl}?schema=${schema}`,
       KAFKA_BROKERS: brokers.join(','),
@@ -47,28 +41,14 @@ describe('marketing-scoring on PostgreSQL and Kafka', () => {
       await app.startAllMicroservices();
       await app.init();
     }
-    const kafka = new Kafka({ clientId: 'scoring-spec', brokers, logLevel: logLevel.WARN });
-    producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    reader = kafka.consumer({ groupId: `scoring-spec-${randomUUID()}` });
-    await Promise.all([producer.connect(), reader.connect()]);
-    await reader.subscribe({ topic: LEADS_LIFECYCLE_TOPIC, fromBeginning: true });
-    await reader.run({
-      eachMessage: async ({ message }) => {
-        const headers = Object.fromEntries(
-          Object.entries(message.headers ?? {}).map(([k, v]) => [k, v?.toString() ?? '']),
-        );
-        received.push({
-          key: message.key?.toString() ?? '',
-          type: headers[KAFKA_HEADERS.type],
-          value: message.value?.toString() ?? '',
-          headers,
-        });
-      },
+    producer = new Kafka({ clientId: 'scoring-spec', brokers, logLevel: logLevel.WARN }).producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
     });
+    await producer.connect();
   });
 
   afterAll(async () => {
-    await Promise.allSettled([producer?.disconnect(), reader?.disconnect()]);
+    await Promise.allSettled([producer?.disconnect(), recorder?.stop()]);
     await scoring?.close();
     await capture?.close();
     await dropSchema(await testPostgresUrl(), schema);
@@ -155,10 +135,11 @@ describe('marketing-scoring on PostgreSQL and Kafka', () => {
   function of(
     leadId: string,
     type: string,
-    where: (message: Received) => boolean = () => true,
-  ): Received | undefined {
-    return received.find(
-      (message) => message.key === leadStreamId(leadId) && message.type === type && where(message),
+    where: (message: ReceivedMessage) => boolean = () => true,
+  ): ReceivedMessage | undefined {
+    return recorder.received.find(
+      (message) =>
+        message.key === leadStreamId(leadId) && message.headers[KAFKA_HEADERS.type] === type && where(message),
     );
   }
 });

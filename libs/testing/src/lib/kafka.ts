@@ -87,3 +87,48 @@ export async function ensureTopics(
     await admin.disconnect();
   }
 }
+
+export interface ReceivedMessage {
+  readonly topic: string;
+  readonly key: string;
+  readonly value: string;
+  readonly headers: Record<string, string>;
+}
+
+export interface TopicRecorder {
+  /** Everything received so far, in arrival order; grows while the recorder runs. */
+  readonly received: ReceivedMessage[];
+  stop(): Promise<void>;
+}
+
+/** Reads topics from their beginning in a group of its own, keeping every message, for tests to look through. */
+export async function recordTopics(
+  brokers: readonly string[],
+  topics: readonly string[],
+): Promise<TopicRecorder> {
+  const { Kafka, logLevel } = await import('kafkajs');
+  await ensureTopics(brokers, topics);
+  const consumer = new Kafka({
+    clientId: 'leadledger-test-recorder',
+    brokers: [...brokers],
+    logLevel: logLevel.WARN,
+  }).consumer({
+    groupId: `test-recorder-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+  });
+  const received: ReceivedMessage[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topics: [...topics], fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ topic, message }) => {
+      received.push({
+        topic,
+        key: message.key?.toString() ?? '',
+        value: message.value?.toString() ?? '',
+        headers: Object.fromEntries(
+          Object.entries(message.headers ?? {}).map(([name, value]) => [name, value?.toString() ?? '']),
+        ),
+      });
+    },
+  });
+  return { received, stop: () => consumer.disconnect() };
+}
