@@ -139,7 +139,9 @@ describe('marketing-scoring on PostgreSQL and Kafka', () => {
   ): ReceivedMessage | undefined {
     return recorder.received.find(
       (message) =>
-        message.key === leadStreamId(leadId) && message.headers[KAFKA_HEADERS.type] === type && where(message),
+        message.key === leadStreamId(leadId) &&
+        message.headers[KAFKA_HEADERS.type] === type &&
+        where(message),
     );
   }
 });
