@@ -3,6 +3,7 @@ import { MessageBusTransport, type MessageBus } from '@leadledger/messaging';
 import { ObservabilityModule, useStructuredLogging } from '@leadledger/observability';
 import { Module, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { LevelWithSilent } from 'pino';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { readPlatformConfig, type PlatformDefaults } from './platform-config';
 import { PlatformModule } from './platform.module';
@@ -25,7 +26,11 @@ export async function createServiceApp(
 
   @Module({
     imports: [
-      ObservabilityModule.forRoot({ service: config.service }),
+      // The environment given, not necessarily process.env: tests boot apps with their own.
+      ObservabilityModule.forRoot({
+        service: config.service,
+        ...(env.LOG_LEVEL ? { logLevel: env.LOG_LEVEL as LevelWithSilent } : {}),
+      }),
       PlatformModule.forRoot(config),
       ...definition.modules,
     ],
