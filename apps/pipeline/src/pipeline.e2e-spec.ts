@@ -115,6 +115,32 @@ describe('pipeline on embedded defaults', () => {
     expect(lead.body.stage).toBe('marketing_qualified');
   });
 
+  it('takes a batch of 1,000 leads, the most it promises, and refuses one more with the reason', async () => {
+    const leads = Array.from({ length: 1_000 }, (_, i) => ({
+      source: 'import',
+      sourceDetail: 'trade-fair-2026',
+      contact: {
+        email: `visitor-${i}@fair-${i % 40}.io`,
+        firstName: 'Visitor',
+        jobTitle: 'Head of Operations',
+      },
+      company: { name: `Exhibitor ${i % 40}`, size: 120, industry: 'logistics', country: 'DE' },
+    }));
+
+    const accepted = await request(app.getHttpServer()).post('/leads:batch').send({ leads }).expect(200);
+    const refused = await request(app.getHttpServer())
+      .post('/leads:batch')
+      .send({ leads: [...leads, leads[0]] })
+      .expect(400);
+
+    expect(accepted.body.results.filter((r: { status: string }) => r.status === 'accepted')).toHaveLength(
+      1_000,
+    );
+    expect(refused.body.issues).toEqual([
+      { field: 'leads', reason: 'must contain no more than 1000 elements' },
+    ]);
+  }, 120_000);
+
   it('keeps its leads across a restart, and does not publish them again', async () => {
     const { body } = await request(app.getHttpServer())
       .post('/leads')

@@ -3,11 +3,14 @@ import { MessageBusTransport, type MessageBus } from '@leadledger/messaging';
 import { ObservabilityModule, useStructuredLogging } from '@leadledger/observability';
 import { Module, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { LevelWithSilent } from 'pino';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { readPlatformConfig, type PlatformDefaults } from './platform-config';
 import { PlatformModule } from './platform.module';
 import { MESSAGE_BUS } from './tokens';
+
+const MAX_JSON_BODY = '4mb';
 
 export interface ServiceDefinition extends PlatformDefaults {
   /** The feature modules this process runs: one for a service, all of them for the pipeline. */
@@ -37,7 +40,9 @@ export async function createServiceApp(
   })
   class ServiceModule {}
 
-  const app = await NestFactory.create(ServiceModule, { bufferLogs: true });
+  const app = await NestFactory.create<NestExpressApplication>(ServiceModule, { bufferLogs: true });
+  // Every field has a ceiling, so a 1,000-lead batch stays under about 2.5 MB; Express allows 100 kB.
+  app.useBodyParser('json', { limit: MAX_JSON_BODY });
   useStructuredLogging(app);
   app.enableShutdownHooks();
 

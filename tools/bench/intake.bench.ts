@@ -1,0 +1,65 @@
+/**
+ * Lead intake through the embedded pipeline as `npm start` runs it (PGlite in memory here, the
+ * in-process bus, relay and scoring running): one POST /leads:batch of 1,000 new leads, then the
+ * same batch again (all duplicates), then single POST /leads.
+ *
+ *   npm run bench
+ */
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { createServiceApp } from '@leadledger/platform';
+import request from 'supertest';
+import { PIPELINE } from '../../apps/pipeline/src/pipeline';
+
+async function main(): Promise<void> {
+  const app = await createServiceApp(PIPELINE, { EVENT_STORE: 'pglite://memory', LOG_LEVEL: 'warn' });
+  await app.startAllMicroservices();
+  await app.init();
+  const http = app.getHttpServer();
+  const leads = Array.from({ length: 1_000 }, (_, i) => ({
+    source: 'import',
+    contact: {
+      email: `lead-${i}-${randomUUID().slice(0, 8)}@example-${i % 50}.com`,
+      jobTitle: 'Head of Sales',
+    },
+    company: { name: `Company ${i % 50}`, size: 100 + i, country: 'DE' },
+  }));
+  const rows: Array<[string, string]> = [];
+
+  let started = performance.now();
+  const first = await request(http).post('/leads:batch').send({ leads }).expect(200);
+  rows.push([
+    'POST /leads:batch, 1,000 new leads',
+    perLead(performance.now() - started, first.body.results.length),
+  ]);
+
+  started = performance.now();
+  const again = await request(http).post('/leads:batch').send({ leads }).expect(200);
+  rows.push([
+    'the same batch again (all duplicates)',
+    perLead(performance.now() - started, again.body.results.length),
+  ]);
+
+  const singles = 200;
+  started = performance.now();
+  for (let i = 0; i < singles; i++) {
+    await request(http)
+      .post('/leads')
+      .send({ source: 'web_form', contact: { email: `single-${i}-${randomUUID().slice(0, 8)}@acme.io` } })
+      .expect(202);
+  }
+  rows.push([`POST /leads, ${singles} one after another`, perLead(performance.now() - started, singles)]);
+  await app.close();
+
+  for (const [measurement, value] of rows)
+    console.log(`| ${measurement.padEnd(40)} | ${value.padStart(22)} |`);
+}
+
+function perLead(ms: number, count: number): string {
+  return `${(ms / count).toFixed(2)} ms per lead`;
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
