@@ -7,14 +7,12 @@
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { createServiceApp } from '@leadledger/platform';
+import { startServiceApp } from '@leadledger/platform';
 import request from 'supertest';
 import { PIPELINE } from '../../apps/pipeline/src/pipeline';
 
 async function main(): Promise<void> {
-  const app = await createServiceApp(PIPELINE, { EVENT_STORE: 'pglite://memory', LOG_LEVEL: 'warn' });
-  await app.startAllMicroservices();
-  await app.init();
+  const app = await startServiceApp(PIPELINE, { EVENT_STORE: 'pglite://memory', LOG_LEVEL: 'warn' });
   const http = app.getHttpServer();
   const leads = Array.from({ length: 1_000 }, (_, i) => ({
     source: 'import',

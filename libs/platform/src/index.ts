@@ -1,4 +1,4 @@
 export * from './lib/tokens';
 export * from './lib/platform-config';
 export { PlatformModule } from './lib/platform.module';
-export { createServiceApp, runService, type ServiceDefinition } from './lib/bootstrap';
+export { createServiceApp, runService, startServiceApp, type ServiceDefinition } from './lib/bootstrap';

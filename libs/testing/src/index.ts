@@ -10,3 +10,4 @@ export { testEventStoreDbConnectionString, eventStoreDbConfigured } from './lib/
 export { dockerAvailable } from './lib/docker';
 export { parseExposition, sampleValue, type Family, type Sample } from './lib/prometheus-text';
 export { eventually } from './lib/eventually';
+export { realServicesEnvironment } from './lib/services-environment';

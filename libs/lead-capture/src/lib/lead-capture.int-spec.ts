@@ -6,14 +6,14 @@ import {
   deadLetterTopicOf,
   leadStreamId,
 } from '@leadledger/contracts';
-import { createServiceApp } from '@leadledger/platform';
+import { startServiceApp } from '@leadledger/platform';
 import {
   dropSchema,
   eventually,
   parseExposition,
+  realServicesEnvironment,
   recordTopics,
   sampleValue,
-  testKafkaBrokers,
   testPostgresUrl,
   uniqueSchemaName,
   type ReceivedMessage,
@@ -33,14 +33,9 @@ describe('lead-capture on PostgreSQL and Kafka', () => {
   let received: ReceivedMessage[];
 
   beforeAll(async () => {
-    const [databaseUrl, brokers] = await Promise.all([testPostgresUrl(), testKafkaBrokers()]);
-    app = await createServiceApp(LEAD_CAPTURE_SERVICE, {
-      EVENT_STORE: `${databaseUrl}?schema=${schema}`,
-      KAFKA_BROKERS: brokers.join(','),
-      LOG_LEVEL: 'warn',
-    });
-    await app.startAllMicroservices();
-    await app.init();
+    const env = await realServicesEnvironment(schema);
+    const brokers = env.KAFKA_BROKERS.split(',');
+    app = await startServiceApp(LEAD_CAPTURE_SERVICE, env);
 
     recorder = await recordTopics(brokers, [LEADS_LIFECYCLE_TOPIC, deadLetterTopicOf(LEADS_INBOUND_TOPIC)]);
     received = recorder.received;

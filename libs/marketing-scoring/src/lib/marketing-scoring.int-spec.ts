@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { KAFKA_HEADERS, LEADS_LIFECYCLE_TOPIC, leadStreamId } from '@leadledger/contracts';
 import { LEAD_CAPTURE_SERVICE } from '@leadledger/lead-capture';
-import { createServiceApp } from '@leadledger/platform';
+import { startServiceApp } from '@leadledger/platform';
 import {
   dropSchema,
   eventually,
   parseExposition,
+  realServicesEnvironment,
   recordTopics,
   sampleValue,
-  testKafkaBrokers,
   testPostgresUrl,
   uniqueSchemaName,
   type ReceivedMessage,
@@ -28,19 +28,11 @@ describe('marketing-scoring on PostgreSQL and Kafka', () => {
   let recorder: TopicRecorder;
 
   beforeAll(async () => {
-    const [databaseUrl, brokers] = await Promise.all([testPostgresUrl(), testKafkaBrokers()]);
+    const env = await realServicesEnvironment(schema);
+    const brokers = env.KAFKA_BROKERS.split(',');
     recorder = await recordTopics(brokers, [LEADS_LIFECYCLE_TOPIC]);
-    const env = {
-      EVENT_STORE: `${databaseUrl}?schema=${schema}`,
-      KAFKA_BROKERS: brokers.join(','),
-      LOG_LEVEL: 'warn',
-    };
-    capture = await createServiceApp(LEAD_CAPTURE_SERVICE, env);
-    scoring = await createServiceApp(MARKETING_SCORING_SERVICE, env);
-    for (const app of [capture, scoring]) {
-      await app.startAllMicroservices();
-      await app.init();
-    }
+    capture = await startServiceApp(LEAD_CAPTURE_SERVICE, env);
+    scoring = await startServiceApp(MARKETING_SCORING_SERVICE, env);
     producer = new Kafka({ clientId: 'scoring-spec', brokers, logLevel: logLevel.WARN }).producer({
       createPartitioner: Partitioners.DefaultPartitioner,
     });

@@ -66,6 +66,17 @@ export async function createServiceApp(
   return app;
 }
 
+/** Built and started without listening on a port: consuming, relaying, answering through getHttpServer(). */
+export async function startServiceApp(
+  definition: ServiceDefinition,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<INestApplication> {
+  const app = await createServiceApp(definition, env);
+  await app.startAllMicroservices();
+  await app.init();
+  return app;
+}
+
 /**
  * main() of every app: build, start consuming, serve HTTP on PORT. A process that cannot start (a
  * wrong setting, an unreachable store) says why and exits 1, rather than half-running.
