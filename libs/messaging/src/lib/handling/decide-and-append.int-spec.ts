@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { leadStreamId, type DomainEvent } from '@leadledger/contracts';
+import { InvalidEventDataError, leadStreamId, type DomainEvent } from '@leadledger/contracts';
 import { openEventStorage, type EventStorage } from '@leadledger/eventstore';
 import { decideAndAppend, type CommandContext, type Decider } from './decide-and-append';
 import { deriveEventId } from './derive-event-id';
@@ -106,6 +106,32 @@ describe('decideAndAppend', () => {
       (e) => (e.data as { detail: string }).detail,
     );
     expect(details.sort()).toEqual(['/a', '/b', '/c', '/d', '/e']);
+  });
+
+  it('refuses a decided event that breaks its contract, storing nothing', async () => {
+    const leadId = randomUUID();
+    const sloppy: typeof engagements = {
+      ...engagements,
+      decide: (command) => [
+        {
+          type: 'LeadEngagementRecorded',
+          data: { leadId: command.leadId, activity: 'carrier_pigeon' as 'page_view' },
+        },
+      ],
+    };
+
+    const attempt = decideAndAppend(
+      storage.events,
+      sloppy,
+      identity,
+      leadStreamId(leadId),
+      { leadId, detail: '/x' },
+      context(),
+    );
+
+    await expect(attempt).rejects.toThrow(InvalidEventDataError);
+    await expect(attempt).rejects.toThrow(/activity/);
+    expect(await storage.events.readStream(leadStreamId(leadId))).toEqual([]);
   });
 
   it('derives different ids for different handlers of one input, and the same for the same', () => {

@@ -1,6 +1,8 @@
 import {
+  InvalidEventDataError,
   eventTypeOf,
   toDomainEvent,
+  validateEventData,
   type Actor,
   type DomainEvent,
   type EventMetadata,
@@ -98,12 +100,19 @@ export async function decideAndAppend<Command, State, Event extends DomainEvent>
   }
 }
 
+/**
+ * The stored form of a decided event. Its data is checked against the contract here, where every
+ * service writes: an event a decider got wrong is refused before it is stored, instead of making
+ * every later read of its stream fail.
+ */
 export function toEventToAppend(
   event: DomainEvent,
   index: number,
   identity: HandlerIdentity,
   context: CommandContext,
 ): EventToAppend {
+  const issues = validateEventData(event.type, event.data);
+  if (issues.length > 0) throw new InvalidEventDataError(event.type, issues);
   const metadata: EventMetadata = {
     correlationId: context.correlationId,
     causationId: context.causationId,
