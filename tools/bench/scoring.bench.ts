@@ -17,7 +17,7 @@ import {
   type Engagement,
   type LeadFacts,
 } from '@leadledger/marketing-scoring';
-import { seedLead } from '../../libs/marketing-scoring/src/lib/scoring-fixtures';
+import { seedLead } from '../../libs/marketing-scoring/src/testing/scoring-fixtures';
 
 const DAY = 86_400_000;
 

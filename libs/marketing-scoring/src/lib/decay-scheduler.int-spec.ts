@@ -4,7 +4,7 @@ import { openEventStorage, type EventStorage } from '@leadledger/eventstore';
 import { eventually } from '@leadledger/testing';
 import { DecayScheduler } from './decay-scheduler';
 import { MarketingScoringService } from './marketing-scoring.service';
-import { ManualClock, eventNamesOf, seedLead, smallModel } from './scoring-fixtures';
+import { ManualClock, eventNamesOf, seedLead, smallModel } from '../testing/scoring-fixtures';
 
 const DAY = 86_400_000;
 
