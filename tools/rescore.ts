@@ -32,6 +32,10 @@ async function main(): Promise<void> {
     );
     if (report.gained.length > 0) console.log(`gained: ${report.gained.slice(0, SHOWN_IDS).join(' ')}`);
     if (report.lost.length > 0) console.log(`lost: ${report.lost.slice(0, SHOWN_IDS).join(' ')}`);
+    const events = Object.entries(report.events).map(([name, count]) => `${count} ${name}`);
+    console.log(
+      `${dryRun ? 'would append' : 'appended'}: ${events.length > 0 ? events.join(', ') : 'nothing'}`,
+    );
   } finally {
     await storage.close();
   }

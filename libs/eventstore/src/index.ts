@@ -1,6 +1,23 @@
-export * from './lib/event-store.port';
-export * from './lib/errors';
-export * from './lib/checkpoint-store.port';
+// The port lives in the event-sourcing core, beside the command handler written against it; this
+// library holds its adapters and re-exports it, so an adapter's users import from one place.
+export {
+  type StreamRevision,
+  type GlobalPosition,
+  type ExpectedRevision,
+  type EventMetadata,
+  type EventToAppend,
+  type RecordedEvent,
+  type AppendOptions,
+  type AppendResult,
+  type ReadStreamOptions,
+  type ReadAllOptions,
+  type SubscribeToAllOptions,
+  type EventStore,
+  type CheckpointStore,
+  WrongExpectedRevisionError,
+  EventIdConflictError,
+  InvalidAppendError,
+} from '@leadledger/eventsourcing';
 export * from './lib/create-event-store';
 export { SqlEventStore, type SqlEventStoreOptions } from './lib/sql/sql-event-store';
 export { SqlCheckpointStore } from './lib/sql/sql-checkpoint-store';

@@ -10,5 +10,4 @@ export { LeadSubmissionRequest, EngagementRequest } from './lib/http/lead-reques
 export * from './domain/lead.decider';
 export * from './domain/identity';
 export * from './domain/lead-submission';
-export { DomainError } from './domain/domain-error';
 export { LEAD_CAPTURE_SERVICE } from './lib/lead-capture.service-definition';

@@ -1,10 +1,6 @@
 export { ScoringModule } from './lib/scoring.module';
 export { MARKETING_SCORING_SERVICE } from './lib/marketing-scoring.service-definition';
-export {
-  MarketingScoringService,
-  MARKETING_SCORING_SOURCE,
-  scoringDecider,
-} from './lib/marketing-scoring.service';
+export { MarketingScoringService, MARKETING_SCORING_SOURCE } from './lib/marketing-scoring.service';
 export { DecayScheduler } from './lib/decay-scheduler';
 export {
   loadScoringModel,

@@ -45,7 +45,7 @@ describe('event catalog', () => {
     }
   });
 
-  it('covers the v1 vocabulary of DESIGN.md section 2', () => {
+  it('covers the v1 vocabulary of docs/architecture.md, "Events"', () => {
     expect(EVENT_NAMES).toHaveLength(24);
     expect(eventTypeOf('LeadAssignedToSales')).toBe('leadledger.lead.assigned-to-sales.v1');
     expect(eventTypeOf('OpportunityStageChanged')).toBe('leadledger.opportunity.stage-changed.v1');

@@ -1,5 +1,10 @@
-import type { EventToAppend, ExpectedRevision, StreamRevision } from './event-store.port';
-import { InvalidAppendError, WrongExpectedRevisionError } from './errors';
+import {
+  type EventToAppend,
+  type ExpectedRevision,
+  type StreamRevision,
+  InvalidAppendError,
+  WrongExpectedRevisionError,
+} from '@leadledger/eventsourcing';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

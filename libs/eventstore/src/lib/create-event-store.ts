@@ -1,8 +1,8 @@
 import { EventStoreDbEventStore } from './eventstoredb/eventstoredb-event-store';
-import type { CheckpointStore } from './checkpoint-store.port';
-import type { EventStore } from './event-store.port';
+import { type CheckpointStore, type EventStore } from '@leadledger/eventsourcing';
 import { PgDriver } from './sql/pg-driver';
 import { PgliteDriver } from './sql/pglite-driver';
+import type { SqlDriver } from './sql/sql-driver';
 import { SqlEventStore, type SqlEventStoreOptions } from './sql/sql-event-store';
 
 export type EventStoreKind = 'eventstoredb' | 'postgres' | 'pglite';
@@ -69,6 +69,12 @@ export interface EventStorage {
   readonly kind: EventStoreKind;
   readonly events: EventStore;
   readonly checkpoints: CheckpointStore;
+  /**
+   * The store's own database when it is SQL (postgres, pglite), for read models kept beside the
+   * events (libs/projections): PGlite has one connection, so they must share it. Owned by the
+   * storage: closed by close(), never by its borrowers. Undefined for EventStoreDB.
+   */
+  readonly sql?: SqlDriver;
   close(): Promise<void>;
 }
 
@@ -77,26 +83,39 @@ export async function openEventStorage(
   options: CreateEventStoreOptions = {},
 ): Promise<EventStorage> {
   const location = parseEventStoreUrl(url);
-  const store = await openStore(location, options);
-  return { kind: location.kind, events: store, checkpoints: store.checkpoints, close: () => store.close() };
+  const { store, sql } = await openStore(location, options);
+  return {
+    kind: location.kind,
+    events: store,
+    checkpoints: store.checkpoints,
+    ...(sql ? { sql } : {}),
+    close: () => store.close(),
+  };
 }
 
 async function openStore(
   location: EventStoreLocation,
   options: CreateEventStoreOptions,
-): Promise<SqlEventStore | EventStoreDbEventStore> {
+): Promise<{ store: SqlEventStore | EventStoreDbEventStore; sql?: SqlDriver }> {
   switch (location.kind) {
     case 'eventstoredb':
-      return EventStoreDbEventStore.fromConnectionString(
-        location.target as string,
-        options.onSubscriptionDropped,
-      );
-    case 'postgres':
-      return SqlEventStore.open(new PgDriver({ connectionString: location.target, max: 20 }), {
+      return {
+        store: EventStoreDbEventStore.fromConnectionString(
+          location.target as string,
+          options.onSubscriptionDropped,
+        ),
+      };
+    case 'postgres': {
+      const sql = new PgDriver({ connectionString: location.target, max: 20 });
+      const store = await SqlEventStore.open(sql, {
         ...options,
         ...(location.schema ? { schema: location.schema } : {}),
       });
-    case 'pglite':
-      return SqlEventStore.open(await PgliteDriver.open(location.target), options);
+      return { store, sql };
+    }
+    case 'pglite': {
+      const sql = await PgliteDriver.open(location.target);
+      return { store: await SqlEventStore.open(sql, options), sql };
+    }
   }
 }

@@ -1,6 +1,6 @@
 import type { LeadEvent } from '@leadledger/contracts';
-import { DomainError } from './domain-error';
-import { decide, foldLead, type LeadCommand } from './lead.decider';
+import { DeciderSpecification } from '@leadledger/eventsourcing/testing';
+import { evolve, initialLeadState, leadDecider, type LeadState } from './lead.decider';
 import type { LeadSubmission } from './lead-submission';
 
 const leadId = '6f1c1f5e-6a39-4d7a-9d2b-3f7f2d1a9c01';
@@ -15,26 +15,7 @@ const submission: LeadSubmission = {
 
 const captured: LeadEvent = { type: 'LeadCaptured', data: { leadId, ...submission } };
 
-/** Given these events, when this command: the events decided, or the error thrown. */
-function given(...history: LeadEvent[]) {
-  return {
-    when: (command: LeadCommand) => {
-      const run = () => decide(command, foldLead(history));
-      return {
-        then: (expected: LeadEvent[]) => expect(run()).toEqual(expected),
-        thenRefused: (kind: DomainError['kind'], message: RegExp) => {
-          expect(run).toThrow(DomainError);
-          expect(run).toThrow(message);
-          try {
-            run();
-          } catch (error) {
-            expect((error as DomainError).kind).toBe(kind);
-          }
-        },
-      };
-    },
-  };
-}
+const { given } = DeciderSpecification.for(leadDecider);
 
 describe('lead decider', () => {
   describe('SubmitLead', () => {
@@ -63,11 +44,11 @@ describe('lead decider', () => {
     it('refuses a lead with no handle to reach or match it by', () => {
       given()
         .when({ type: 'SubmitLead', leadId, submission: { source: 'event', contact: { firstName: 'Bo' } } })
-        .thenRefused('invalid', /email, a phone, or a source system/);
+        .thenThrows('invalid', /email, a phone, or a source system/);
     });
 
     it('recognizes a repeat submission that brings nothing new as a duplicate: no event', () => {
-      given(captured).when({ type: 'SubmitLead', leadId, submission }).then([]);
+      given(captured).when({ type: 'SubmitLead', leadId, submission }).thenNothingHappened();
     });
 
     it('updates only the fields a repeat submission changes, keeping the ones it leaves out', () => {
@@ -101,13 +82,13 @@ describe('lead decider', () => {
           leadId,
           submission: { ...submission, source: 'event', utm: { source: 'x' } },
         })
-        .then([]);
+        .thenNothingHappened();
     });
 
     it('refuses to capture an erased lead again', () => {
       given(captured, { type: 'LeadErased', data: { leadId, reason: 'GDPR request' } })
         .when({ type: 'SubmitLead', leadId, submission })
-        .thenRefused('conflict', /was erased/);
+        .thenThrows('conflict', /was erased/);
     });
   });
 
@@ -138,13 +119,13 @@ describe('lead decider', () => {
           leadId,
           engagement: { activity: 'webinar_attended', engagementId: 'zoom-991' },
         })
-        .then([]);
+        .thenNothingHappened();
     });
 
     it('refuses an engagement for a lead that does not exist', () => {
       given()
         .when({ type: 'RecordEngagement', leadId, engagement: { activity: 'page_view' } })
-        .thenRefused('not_found', /does not exist/);
+        .thenThrows('not_found', /does not exist/);
     });
   });
 
@@ -191,3 +172,7 @@ describe('lead decider', () => {
     });
   });
 });
+
+function foldLead(events: readonly LeadEvent[]): LeadState {
+  return events.reduce<LeadState>((state, event) => evolve(state, event), initialLeadState);
+}

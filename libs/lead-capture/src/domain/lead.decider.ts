@@ -1,5 +1,5 @@
 import type { Company, Contact, EngagementActivity, LeadDetailField, LeadEvent } from '@leadledger/contracts';
-import { DomainError } from './domain-error';
+import { DomainError, type Decider } from '@leadledger/eventsourcing';
 import { hasHandle } from './identity';
 import type { LeadSubmission } from './lead-submission';
 
@@ -132,9 +132,12 @@ export function evolve(state: LeadState, event: LeadEvent): LeadState {
   }
 }
 
-export function foldLead(events: readonly LeadEvent[]): LeadState {
-  return events.reduce(evolve, initialLeadState);
-}
+/** The lead's stream as lead-capture decides on it, and as GET /leads/{id} shows it. */
+export const leadDecider: Decider<LeadCommand, LeadState, LeadEvent> = {
+  initialState: initialLeadState,
+  decide,
+  evolve,
+};
 
 function assertNotErased(state: Lead): void {
   if (state.stage === 'erased') throw new DomainError('conflict', `lead ${state.leadId} was erased`);

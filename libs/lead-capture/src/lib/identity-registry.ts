@@ -1,10 +1,14 @@
 import { createHash } from 'node:crypto';
-import { deriveEventId } from '@leadledger/messaging';
-import { WrongExpectedRevisionError, type EventStore } from '@leadledger/eventstore';
+import {
+  DEFAULT_COMMAND_RETRY,
+  WrongExpectedRevisionError,
+  deriveEventId,
+  retry,
+  type EventStore,
+} from '@leadledger/eventsourcing';
 
 /** Bookkeeping of lead-capture's own, not a lifecycle event: the relay publishes catalog events only. */
 const IDENTITY_CLAIMED = 'leadledger.internal.lead-identity-claimed';
-const MAX_ATTEMPTS = 5;
 
 interface IdentityClaim {
   readonly leadId: string;
@@ -26,19 +30,19 @@ export class IdentityRegistry {
    * only one of them finds it.
    */
   async resolve(keys: readonly string[], candidateLeadId: string): Promise<string> {
-    for (let attempt = 1; ; attempt++) {
-      const owners = await Promise.all(keys.map((key) => this.ownerOf(key)));
-      const leadId = owners.find((owner) => owner !== undefined) ?? candidateLeadId;
-      try {
+    // Another submission may claim a key between our read and our claim: look again, backing off
+    // like any other writer that lost a race for a revision.
+    return retry(
+      async () => {
+        const owners = await Promise.all(keys.map((key) => this.ownerOf(key)));
+        const leadId = owners.find((owner) => owner !== undefined) ?? candidateLeadId;
         for (const [index, key] of keys.entries()) {
           if (owners[index] === undefined) await this.claim(key, leadId);
         }
         return leadId;
-      } catch (error) {
-        // Another submission claimed a key between our read and our claim: look again.
-        if (!(error instanceof WrongExpectedRevisionError) || attempt >= MAX_ATTEMPTS) throw error;
-      }
-    }
+      },
+      { ...DEFAULT_COMMAND_RETRY, shouldRetry: (error) => error instanceof WrongExpectedRevisionError },
+    );
   }
 
   async ownerOf(key: string): Promise<string | undefined> {

@@ -1,22 +1,8 @@
-import {
-  leadStreamId,
-  resolveEventName,
-  type Actor,
-  type Clock,
-  type LeadEvent,
-} from '@leadledger/contracts';
+import { leadStreamId, resolveEventName, type Actor, type Clock } from '@leadledger/contracts';
 import type { EventStore, RecordedEvent } from '@leadledger/eventstore';
-import { decideAndAppend, deriveId, type CommandContext, type Decider } from '@leadledger/messaging';
-import { DomainError } from '../domain/domain-error';
+import { DomainError, deriveId, handleCommand, type CommandContext } from '@leadledger/eventsourcing';
 import { hasHandle, identityKeysOf } from '../domain/identity';
-import {
-  decide,
-  evolve,
-  initialLeadState,
-  type Engagement,
-  type LeadCommand,
-  type LeadState,
-} from '../domain/lead.decider';
+import { leadDecider, type Engagement, type LeadCommand } from '../domain/lead.decider';
 import { normalizeSubmission, type LeadSubmission } from '../domain/lead-submission';
 import { IdentityRegistry } from './identity-registry';
 import { toLeadView, type LeadEventView, type LeadView } from './lead-view';
@@ -25,12 +11,6 @@ export const LEAD_CAPTURE_SOURCE = '/leadledger/lead-capture';
 
 /** Clocks of other systems drift; further ahead than this, a business time is a mistake, not drift. */
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
-
-const leadDecider: Decider<LeadCommand, LeadState, LeadEvent> = {
-  initialState: initialLeadState,
-  decide,
-  evolve,
-};
 
 /** Who submits, and the request or message that carried it. */
 export interface IntakeContext {
@@ -136,7 +116,7 @@ export class LeadCaptureService {
       causationId: intake.causationId,
       occurredAt: intake.occurredAt ?? now.toISOString(),
     };
-    return decideAndAppend(
+    return handleCommand(
       this.store,
       leadDecider,
       { handler: `lead-capture:${handler}`, source: LEAD_CAPTURE_SOURCE },

@@ -1,6 +1,6 @@
 import { resolveEventName, toDomainEvent, type LeadEvent } from '@leadledger/contracts';
 import type { RecordedEvent } from '@leadledger/eventstore';
-import { foldLead, type Lead } from '../domain/lead.decider';
+import { leadDecider, type Lead } from '../domain/lead.decider';
 
 /** A lead as GET /leads/{id} shows it: its state folded from its stream, with the times of its events. */
 export interface LeadView extends Omit<Lead, 'engagementIds'> {
@@ -31,7 +31,10 @@ export interface LeadEventView {
 
 export function toLeadView(recorded: readonly RecordedEvent[]): LeadView | undefined {
   const events = recorded.map((event) => toDomainEvent(event)).filter((event): event is LeadEvent => !!event);
-  const lead = foldLead(events);
+  const lead = events.reduce(
+    (state, event) => leadDecider.evolve(state, event, { id: '', occurredAt: '' }),
+    leadDecider.initialState,
+  );
   if (!lead) return undefined;
   const { engagementIds: _engagementIds, ...shown } = lead;
   const occurredAt = (event: RecordedEvent | undefined) => event?.metadata.occurredAt as string | undefined;

@@ -34,9 +34,9 @@ export {
   decide,
   evolve,
   initialScoringState,
+  scoringDecider,
   type ScoringState,
   type ScoringCommand,
-  type ScoringEventMeta,
   type RecordedScore,
   type Disqualification,
 } from './scoring.decider';

@@ -1,18 +1,14 @@
-import {
-  validateEventData,
-  type EngagementActivity,
-  type LeadCapturedData,
-  type LeadEvent,
-} from '@leadledger/contracts';
+import { type EngagementActivity, type LeadCapturedData, type LeadEvent } from '@leadledger/contracts';
 import {
   decide,
   evolve,
   initialScoringState,
+  scoringDecider,
   type ScoringCommand,
-  type ScoringEventMeta,
   type ScoringState,
 } from './scoring.decider';
 import { parseScoringModel } from './scoring-model';
+import { DeciderSpecification, recorded, type GivenEvent } from '@leadledger/eventsourcing/testing';
 
 const leadId = '6f1c1f5e-6a39-4d7a-9d2b-3f7f2d1a9c01';
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -56,15 +52,10 @@ const model = parseScoringModel(
 /** Event ids as the store would assign them; readable in expectations as id(n). */
 const id = (n: number) => `00000000-0000-4000-8000-${n.toString().padStart(12, '0')}`;
 
-interface Recorded {
-  readonly event: LeadEvent;
-  readonly meta: ScoringEventMeta;
-}
+type Recorded = GivenEvent<LeadEvent>;
 
-const on = (occurredAt: string, eventId: string, event: LeadEvent): Recorded => ({
-  event,
-  meta: { id: eventId, occurredAt },
-});
+const on = (occurredAt: string, eventId: string, event: LeadEvent): Recorded =>
+  recorded(event, { id: eventId, occurredAt });
 
 const T0 = '2026-11-02T09:00:00Z';
 const daysAfterT0 = (days: number) => new Date(Date.parse(T0) + days * DAY_MS).toISOString();
@@ -97,22 +88,7 @@ const fitOfTheVp = [
 const fold = (history: readonly Recorded[]): ScoringState =>
   history.reduce((state, { event, meta }) => evolve(state, event, meta), initialScoringState);
 
-/** Given these events, when this command: the events decided, each valid by its contract. */
-function given(...history: Recorded[]) {
-  return {
-    when: (command: ScoringCommand) => {
-      const run = () => decide(command, fold(history));
-      return {
-        then: (expected: LeadEvent[]) => {
-          const decided = run();
-          expect(decided).toEqual(expected);
-          for (const event of decided) expect(validateEventData(event.type, event.data)).toEqual([]);
-        },
-        thenFails: (message: RegExp) => expect(run).toThrow(message),
-      };
-    },
-  };
-}
+const { given } = DeciderSpecification.for(scoringDecider);
 
 /**
  * A lead's stream over time, as decideAndAppend runs it: each rescore is decided on the events so far, and
@@ -173,7 +149,7 @@ describe('scoring decider', () => {
 
       given(captured(), scored)
         .when(rescore(daysAfterT0(3)))
-        .then([]);
+        .thenNothingHappened();
     });
 
     it('records the score again under a new model version, even when the points are the same', () => {
@@ -257,7 +233,7 @@ describe('scoring decider', () => {
     });
 
     it('decides nothing for a lead not captured yet', () => {
-      given().when(rescore(T0)).then([]);
+      given().when(rescore(T0)).thenNothingHappened();
     });
 
     it('decides nothing once the lead is erased', () => {
@@ -265,13 +241,13 @@ describe('scoring decider', () => {
 
       given(captured(), engaged(id(2), 'demo_requested', T0), erased)
         .when(rescore(T0))
-        .then([]);
+        .thenNothingHappened();
     });
 
     it('refuses to decide for one lead on the stream of another', () => {
       given(captured())
         .when({ ...rescore(T0), leadId: '6f1c1f5e-6a39-4d7a-9d2b-3f7f2d1a9c99' })
-        .thenFails(/decided on the stream of lead 6f1c1f5e-6a39-4d7a-9d2b-3f7f2d1a9c01/);
+        .thenThrows('precondition', /decided on the stream of lead 6f1c1f5e-6a39-4d7a-9d2b-3f7f2d1a9c01/);
     });
   });
 

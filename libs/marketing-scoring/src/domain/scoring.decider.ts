@@ -1,4 +1,5 @@
 import type { LeadEvent, LeadScoredData, ScoreContribution } from '@leadledger/contracts';
+import { DomainError, type Decider, type EventMeta } from '@leadledger/eventsourcing';
 import { factsCapturedBy, factsUpdatedBy, type LeadFacts } from './lead-facts';
 import {
   disqualifierMatching,
@@ -42,17 +43,6 @@ export type ScoringCommand = {
   readonly asOf: Date;
 };
 
-/**
- * What a stream knows of an event beyond its type and data: the messaging library's EventMeta, which domain code
- * may not import (messaging reaches for the broker). initialScoringState, decide and evolve have the shapes of
- * its Decider<ScoringCommand, ScoringState, LeadEvent>; the service assembles that object.
- */
-export interface ScoringEventMeta {
-  readonly id: string;
-  /** Business time (RFC 3339). */
-  readonly occurredAt: string;
-}
-
 export const initialScoringState: ScoringState = {
   status: 'awaiting_capture',
   facts: {},
@@ -83,7 +73,7 @@ export function decide(command: ScoringCommand, state: ScoringState): LeadEvent[
   }
 }
 
-export function evolve(state: ScoringState, event: LeadEvent, meta: ScoringEventMeta): ScoringState {
+export function evolve(state: ScoringState, event: LeadEvent, meta: EventMeta): ScoringState {
   // Erasure is final: lead-capture refuses to capture an erased lead again, and scoring forgets it for good.
   if (event.type === 'LeadCaptured' && state.status !== 'erased') {
     return {
@@ -132,10 +122,20 @@ export function evolve(state: ScoringState, event: LeadEvent, meta: ScoringEvent
   }
 }
 
+/** A lead's stream as marketing-scoring decides on it. */
+export const scoringDecider: Decider<ScoringCommand, ScoringState, LeadEvent> = {
+  initialState: initialScoringState,
+  decide,
+  evolve,
+};
+
 function rescore({ leadId, model, asOf }: ScoringCommand, state: ScoringState): LeadEvent[] {
   if (state.status !== 'active') return [];
   if (state.leadId !== leadId) {
-    throw new Error(`Rescore of lead ${leadId} was decided on the stream of lead ${state.leadId}`);
+    throw new DomainError(
+      'precondition',
+      `Rescore of lead ${leadId} was decided on the stream of lead ${state.leadId}`,
+    );
   }
   const { facts, engagements } = state;
   const score = scoreLead(model, facts, engagements, asOf);

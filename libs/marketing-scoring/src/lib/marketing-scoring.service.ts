@@ -1,27 +1,20 @@
-import { leadStreamId, toDomainEvent, type Clock, type LeadEvent } from '@leadledger/contracts';
-import type { EventStore } from '@leadledger/eventstore';
-import { decideAndAppend, type Decided, type Decider } from '@leadledger/messaging';
-import {
-  decide,
-  evolve,
-  initialScoringState,
-  type ScoringCommand,
-  type ScoringModel,
-  type ScoringState,
-} from '../domain';
+import { leadStreamId, type Clock, type LeadEvent } from '@leadledger/contracts';
+import { aggregateStream, handleCommand, type Decided, type EventStore } from '@leadledger/eventsourcing';
+import { scoringDecider, type ScoringModel, type ScoringState } from '../domain';
 
 export const MARKETING_SCORING_SOURCE = '/leadledger/marketing-scoring';
-
-export const scoringDecider: Decider<ScoringCommand, ScoringState, LeadEvent> = {
-  initialState: initialScoringState,
-  decide,
-  evolve,
-};
 
 export interface RescoreCause {
   /** The event, schedule entry or run that made us look; a repeat of it changes nothing. */
   readonly causationId: string;
   readonly correlationId: string;
+}
+
+export interface RescoreOptions {
+  /** Another model than the one in force: a candidate being tried. */
+  readonly model?: ScoringModel;
+  /** Decide what the rescore would append, and append nothing. */
+  readonly dryRun?: boolean;
 }
 
 /** Scores a lead from its stream under a model, appending what changed (LeadScored, MQL, disqualification). */
@@ -35,30 +28,23 @@ export class MarketingScoringService {
   rescore(
     leadId: string,
     cause: RescoreCause,
-    model: ScoringModel = this.model,
+    options: RescoreOptions = {},
   ): Promise<Decided<ScoringState, LeadEvent>> {
     const asOf = this.clock.now();
-    return decideAndAppend(
+    return handleCommand(
       this.store,
       scoringDecider,
       { handler: 'marketing-scoring:rescore', source: MARKETING_SCORING_SOURCE },
       leadStreamId(leadId),
-      { type: 'Rescore', leadId, model, asOf },
+      { type: 'Rescore', leadId, model: options.model ?? this.model, asOf },
       { ...cause, actor: 'system:marketing-scoring', occurredAt: asOf.toISOString() },
+      { dryRun: options.dryRun ?? false },
     );
   }
 
   /** The lead's scoring state folded from its stream; undefined when the lead does not exist. */
   async scoringStateOf(leadId: string): Promise<ScoringState | undefined> {
-    const recorded = await this.store.readStream(leadStreamId(leadId));
-    if (recorded.length === 0) return undefined;
-    return recorded.reduce((state, event) => {
-      const domainEvent = toDomainEvent(event) as LeadEvent | undefined;
-      const occurredAt =
-        typeof event.metadata.occurredAt === 'string'
-          ? event.metadata.occurredAt
-          : event.recordedAt.toISOString();
-      return domainEvent ? evolve(state, domainEvent, { id: event.id, occurredAt }) : state;
-    }, initialScoringState);
+    const { state, revision } = await aggregateStream(this.store, leadStreamId(leadId), scoringDecider);
+    return revision === undefined ? undefined : state;
   }
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { eventTypeOf, leadStreamId } from '@leadledger/contracts';
 import { openEventStorage, type EventStorage } from '@leadledger/eventstore';
 import { MarketingScoringService } from './marketing-scoring.service';
 import { rescoreAll } from './rescore-all';
@@ -71,5 +72,48 @@ describe('rescoreAll', () => {
       'marketing-qualified.v1',
     ]);
     expect(await eventNamesOf(storage.events, tiny)).not.toContain('marketing-qualified.v1');
+  });
+
+  it('tells the truth on a dry run: the report is what the real run then appends', async () => {
+    const fresh = await openEventStorage('pglite://memory');
+    try {
+      const current = new MarketingScoringService(fresh.events, clock, smallModel());
+      const warmLead = await seedLead(fresh.events, {
+        size: 250,
+        capturedAt: now,
+        engagements: [{ activity: 'pricing_page_view', at: now }],
+      });
+      const heldByHand = await seedLead(fresh.events, {
+        size: 250,
+        capturedAt: now,
+        engagements: [{ activity: 'pricing_page_view', at: now }],
+      });
+      for (const leadId of [warmLead, heldByHand])
+        await current.rescore(leadId, { causationId: randomUUID(), correlationId: randomUUID() });
+      // A marketer ruled this lead out by hand: no rule of any model explains it, so no model lifts it.
+      await fresh.events.append(
+        leadStreamId(heldByHand),
+        [
+          {
+            id: randomUUID(),
+            type: eventTypeOf('LeadDisqualified'),
+            data: { leadId: heldByHand, reason: 'works for a competitor', modelVersion: 'test-1' },
+            metadata: { actor: 'user:ana@acme.io', occurredAt: now.toISOString() },
+          },
+        ],
+        { expectedRevision: 'any' },
+      );
+      const looser = smallModel({ version: 'looser-2', mqlEngagement: 10 });
+
+      const preview = await rescoreAll(fresh.events, clock, looser, { dryRun: true });
+      const real = await rescoreAll(fresh.events, clock, looser, { dryRun: false });
+
+      expect(preview.gained).toEqual([warmLead]);
+      expect(preview).toEqual({ ...real, dryRun: true, appended: 0 });
+      expect(real.appended).toBe(Object.values(real.events).reduce((sum, n) => sum + (n ?? 0), 0));
+      expect(await eventNamesOf(fresh.events, heldByHand)).not.toContain('marketing-qualified.v1');
+    } finally {
+      await fresh.close();
+    }
   });
 });

@@ -1,13 +1,6 @@
-import { eventTypeOf, parseStreamId, type Clock } from '@leadledger/contracts';
-import type { EventStore, GlobalPosition } from '@leadledger/eventstore';
-import { deriveId } from '@leadledger/messaging';
-import {
-  disqualifierMatching,
-  isMarketingQualified,
-  scoreLead,
-  type ScoringModel,
-  type ScoringState,
-} from '../domain';
+import { eventTypeOf, parseStreamId, type Clock, type EventName } from '@leadledger/contracts';
+import { deriveId, type EventStore, type GlobalPosition } from '@leadledger/eventsourcing';
+import { isMarketingQualified, type ScoringModel } from '../domain';
 import { MarketingScoringService } from './marketing-scoring.service';
 
 export interface RescoreReport {
@@ -16,10 +9,12 @@ export interface RescoreReport {
   readonly leads: number;
   /** Leads that are MQLs now (in their current nurture cycle). */
   readonly mqlsNow: number;
-  /** Leads the new model would qualify that are not MQLs now. */
+  /** Leads the run qualifies (a LeadMarketingQualified appended, or that would be on a dry run). */
   readonly gained: readonly string[];
-  /** MQLs now that the new model would not qualify. */
+  /** MQLs now whose score under the model no longer qualifies, or that the model disqualifies. */
   readonly lost: readonly string[];
+  /** Events the run appends (or would append, on a dry run), by event name. */
+  readonly events: Readonly<Partial<Record<EventName, number>>>;
   /** Events appended (zero on a dry run). */
   readonly appended: number;
 }
@@ -27,10 +22,10 @@ export interface RescoreReport {
 const PAGE_SIZE = 500;
 
 /**
- * Replays every lead under a candidate model and compares its verdict with the lead's current MQL
- * status, so a model change is tried before it is trusted. Without `dryRun`, it then rescores every
- * lead under the new model, appending new scores (and MQLs it crosses) under the new version; a
- * repeated run with the same model changes nothing.
+ * Rescores every lead under a candidate model, so a model change is tried before it is trusted. A dry
+ * run decides exactly as the real run does, with the same decider on the same streams and causations,
+ * and appends nothing: its report is what the real run would append (a lead held or disqualified by
+ * hand stays so). A repeated real run with the same model appends nothing.
  */
 export async function rescoreAll(
   store: EventStore,
@@ -41,31 +36,45 @@ export async function rescoreAll(
   const scoring = new MarketingScoringService(store, clock, model);
   const gained: string[] = [];
   const lost: string[] = [];
+  const events: Partial<Record<EventName, number>> = {};
   let leads = 0;
   let mqlsNow = 0;
   let appended = 0;
   for await (const leadId of everyLead(store)) {
-    const state = await scoring.scoringStateOf(leadId);
-    if (!state || state.status !== 'active') continue;
+    const before = await scoring.scoringStateOf(leadId);
+    if (!before || before.status !== 'active') continue;
     leads++;
-    const wasMql = state.qualifiedSinceRecycle;
-    const wouldQualify = qualifiesUnder(model, state, clock.now());
+    const causationId = deriveId('rescore', `${model.version}:${leadId}`);
+    const result = await scoring.rescore(
+      leadId,
+      { causationId, correlationId: causationId },
+      { dryRun: options.dryRun },
+    );
+    const decided = result.alreadyHandled ? [] : result.events;
+    for (const event of decided) events[event.type] = (events[event.type] ?? 0) + 1;
+    if (!options.dryRun) appended += decided.length;
+
+    const wasMql = before.qualifiedSinceRecycle;
     if (wasMql) mqlsNow++;
-    if (wouldQualify && !wasMql) gained.push(leadId);
-    if (!wouldQualify && wasMql) lost.push(leadId);
-    if (!options.dryRun) {
-      const causationId = deriveId('rescore', `${model.version}:${leadId}`);
-      const result = await scoring.rescore(leadId, { causationId, correlationId: causationId });
-      appended += result.alreadyHandled ? 0 : result.events.length;
-    }
+    if (decided.some((event) => event.type === 'LeadMarketingQualified')) gained.push(leadId);
+    const after = result.state;
+    const stillQualifies =
+      after.disqualification === undefined &&
+      after.lastScore !== undefined &&
+      isMarketingQualified(model, after.lastScore);
+    if (wasMql && !stillQualifies) lost.push(leadId);
     options.onLead?.(leads);
   }
-  return { modelVersion: model.version, dryRun: options.dryRun, leads, mqlsNow, gained, lost, appended };
-}
-
-function qualifiesUnder(model: ScoringModel, state: ScoringState, asOf: Date): boolean {
-  if (disqualifierMatching(model, state.facts)) return false;
-  return isMarketingQualified(model, scoreLead(model, state.facts, state.engagements, asOf));
+  return {
+    modelVersion: model.version,
+    dryRun: options.dryRun,
+    leads,
+    mqlsNow,
+    gained,
+    lost,
+    events,
+    appended,
+  };
 }
 
 /** Every captured lead's id, paging through the log's LeadCaptured events: a replay that ends. */

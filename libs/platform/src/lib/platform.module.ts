@@ -3,6 +3,8 @@ import { openEventStorage, type EventStorage } from '@leadledger/eventstore';
 import { InProcessMessageBus, KafkaMessageBus, type MessageBus } from '@leadledger/messaging';
 import { LeadledgerMetrics } from '@leadledger/observability';
 import { Global, Logger, Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { DomainErrorFilter } from './http/domain-error.filter';
 import { CountingEventStore } from './counting-event-store';
 import type { PlatformConfig } from './platform-config';
 import { PlatformLifecycle } from './platform-lifecycle';
@@ -59,6 +61,7 @@ export class PlatformModule {
           },
         },
         { provide: CLOCK, useValue: systemClock },
+        { provide: APP_FILTER, useClass: DomainErrorFilter },
         PlatformLifecycle,
       ],
       exports: [PLATFORM_CONFIG, EVENT_STORAGE, EVENT_STORE, CHECKPOINT_STORE, MESSAGE_BUS, CLOCK],

@@ -1,7 +1,6 @@
 import { BACKWARDS, END, EventStoreDBClient, StreamNotFoundError, jsonEvent } from '@eventstore/db-client';
 import { randomUUID } from 'node:crypto';
-import type { CheckpointStore } from '../checkpoint-store.port';
-import type { GlobalPosition } from '../event-store.port';
+import { type CheckpointStore, type GlobalPosition } from '@leadledger/eventsourcing';
 
 const CHECKPOINT_STORED = 'CheckpointStored';
 

@@ -14,20 +14,20 @@ import {
   type ResolvedEvent,
 } from '@eventstore/db-client';
 import { assertAppendable } from '../append-guards';
-import { WrongExpectedRevisionError } from '../errors';
+import {
+  WrongExpectedRevisionError,
+  type AppendOptions,
+  type AppendResult,
+  type EventMetadata,
+  type EventStore,
+  type EventToAppend,
+  type GlobalPosition,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeToAllOptions,
+} from '@leadledger/eventsourcing';
 import { EventStoreDbCheckpointStore } from './eventstoredb-checkpoint-store';
-import type {
-  AppendOptions,
-  AppendResult,
-  EventMetadata,
-  EventStore,
-  EventToAppend,
-  GlobalPosition,
-  ReadAllOptions,
-  ReadStreamOptions,
-  RecordedEvent,
-  SubscribeToAllOptions,
-} from '../event-store.port';
 
 const RESUBSCRIBE_BACKOFF_MS = [100, 500, 1_000, 2_000, 5_000];
 const RAW_PAGE_SIZE = 1_000;

@@ -1,5 +1,4 @@
-import type { CheckpointStore } from '../checkpoint-store.port';
-import type { GlobalPosition } from '../event-store.port';
+import { type CheckpointStore, type GlobalPosition } from '@leadledger/eventsourcing';
 import { quoteIdentifier } from './pg-driver';
 import type { SqlExecutor } from './sql-driver';
 

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { dropSchema, testPostgresUrl, uniqueSchemaName } from '@leadledger/testing';
-import { EventIdConflictError } from '../errors';
-import type { EventToAppend, RecordedEvent } from '../event-store.port';
+import { EventIdConflictError, type EventToAppend, type RecordedEvent } from '@leadledger/eventsourcing';
 import { PgDriver } from './pg-driver';
 import { PgliteDriver } from './pglite-driver';
 import type { SqlDriver, SqlExecutor } from './sql-driver';

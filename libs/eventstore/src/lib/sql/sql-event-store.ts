@@ -1,16 +1,16 @@
 import { assertAppendable, assertExpectedRevision } from '../append-guards';
-import { EventIdConflictError } from '../errors';
-import type {
-  AppendOptions,
-  AppendResult,
-  EventStore,
-  EventToAppend,
-  GlobalPosition,
-  ReadAllOptions,
-  ReadStreamOptions,
-  RecordedEvent,
-  SubscribeToAllOptions,
-} from '../event-store.port';
+import {
+  EventIdConflictError,
+  type AppendOptions,
+  type AppendResult,
+  type EventStore,
+  type EventToAppend,
+  type GlobalPosition,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeToAllOptions,
+} from '@leadledger/eventsourcing';
 import { Wakeup } from '../wakeup';
 import { SqlCheckpointStore } from './sql-checkpoint-store';
 import { migrate } from './migrations';
@@ -48,7 +48,7 @@ const EVENT_COLUMNS =
  * Ordering: appends are serialized by a transaction-level advisory lock held until COMMIT, and each
  * takes the next global positions under it. A transaction therefore commits before the next one can
  * take a position, so positions become visible strictly in order and a subscriber reading
- * "after my last position" can never skip an event that commits late (DESIGN.md 3). The price is one
+ * "after my last position" can never skip an event that commits late (docs/architecture.md, "Ordering"). The price is one
  * append at a time per store; `npm run bench` measures it.
  */
 export class SqlEventStore implements EventStore {

@@ -12,14 +12,11 @@ import {
   Param,
   ParseUUIDPipe,
   Post,
-  UseFilters,
 } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
-import { deriveId } from '@leadledger/messaging';
+import { DomainError, deriveId } from '@leadledger/eventsourcing';
 import { LeadCaptureService, type IntakeContext } from '../lead-capture.service';
 import type { LeadEventView, LeadView } from '../lead-view';
-import { DomainError } from '../../domain/domain-error';
-import { DomainErrorFilter } from './domain-error.filter';
 import { EngagementRequest, LeadBatchRequest, LeadSubmissionRequest } from './lead-requests';
 import { readRequest } from '../intake/read-request';
 import { invalidRequest } from './request-validation';
@@ -37,7 +34,6 @@ const uuidParam = new ParseUUIDPipe({
 
 @ApiTags('leads')
 @Controller()
-@UseFilters(DomainErrorFilter)
 export class LeadsController {
   constructor(@Inject(LeadCaptureService) private readonly leads: LeadCaptureService) {}
 

@@ -1,14 +1,13 @@
 import { KAFKA_HEADERS, LEADS_INBOUND_TOPIC, isActor, type Actor } from '@leadledger/contracts';
+import { DomainError, deriveId } from '@leadledger/eventsourcing';
 import {
   MessageBusExceptionFilter,
   PermanentMessageError,
-  deriveId,
   type IncomingMessage,
 } from '@leadledger/messaging';
 import { runWithCorrelation } from '@leadledger/observability';
 import { Controller, Inject, UseFilters } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { DomainError } from '../../domain/domain-error';
 import { LeadSubmissionRequest } from '../http/lead-requests';
 import { LeadCaptureService, type IntakeContext } from '../lead-capture.service';
 import { readRequest } from './read-request';

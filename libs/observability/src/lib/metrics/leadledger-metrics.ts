@@ -41,7 +41,7 @@ const HANDLER_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2
 const METRIC_NAME = /^leadledger_[a-z][a-z0-9_]*[a-z0-9]$/;
 const LABEL_NAME = /^[a-z][a-z0-9_]*$/;
 // Every distinct label value is a time series kept for good: a per-lead or per-person label grows
-// without bound and puts personal data into the monitoring system. DESIGN.md 7 forbids both.
+// without bound and puts personal data into the monitoring system. docs/architecture.md ("Observability") forbids both.
 const PER_ENTITY_LABEL = /(?:^|_)(?:id|ids|email|emails)$/;
 // Set on every series by the registry itself; a metric's own `service` label would clash with it.
 const RESERVED_LABELS = new Set(['service', 'le', 'quantile']);
@@ -62,7 +62,7 @@ export function createMetricsRegistry(service: string): Registry {
 }
 
 /**
- * The service's metrics, named `leadledger_<what>_<unit>` (DESIGN.md 7). The typed fields are the
+ * The service's metrics, named `leadledger_<what>_<unit>` (docs/architecture.md, "Observability"). The typed fields are the
  * metrics every service shares; the `record*` methods are what adapters call, so they need not
  * know label names; `counter`, `gauge` and `histogram` let feature modules add business metrics
  * to the same registry.
@@ -141,7 +141,7 @@ export class LeadledgerMetrics {
     labelNames: readonly Label[] = [],
   ): Counter<Label> {
     if (!name.endsWith('_total'))
-      throw new InvalidMetricDefinitionError(`counter "${name}" must end in _total (DESIGN.md 7)`);
+      throw new InvalidMetricDefinitionError(`counter "${name}" must end in _total (docs/architecture.md, "Observability")`);
     return this.define(
       'counter',
       name,
@@ -290,7 +290,7 @@ export class LeadledgerMetrics {
 function validateDefinition(name: string, labelNames: readonly string[]): void {
   if (!METRIC_NAME.test(name))
     throw new InvalidMetricDefinitionError(
-      `metric "${name}" must be named leadledger_<what>_<unit> in snake case (DESIGN.md 7)`,
+      `metric "${name}" must be named leadledger_<what>_<unit> in snake case (docs/architecture.md, "Observability")`,
     );
   for (const label of labelNames) {
     if (!LABEL_NAME.test(label))
@@ -299,7 +299,7 @@ function validateDefinition(name: string, labelNames: readonly string[]): void {
       throw new InvalidMetricDefinitionError(`label "${label}" of "${name}" is reserved`);
     if (PER_ENTITY_LABEL.test(label))
       throw new InvalidMetricDefinitionError(
-        `label "${label}" of "${name}" would hold one value per entity or person (DESIGN.md 7)`,
+        `label "${label}" of "${name}" would hold one value per entity or person (docs/architecture.md, "Observability")`,
       );
   }
 }

@@ -1,0 +1,5 @@
+export default {
+  displayName: 'eventsourcing',
+  preset: '../../jest.preset.js',
+  coverageDirectory: '../../coverage/libs/eventsourcing',
+};

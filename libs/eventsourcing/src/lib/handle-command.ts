@@ -1,0 +1,220 @@
+import {
+  InvalidEventDataError,
+  eventTypeOf,
+  toDomainEvent,
+  validateEventData,
+  type Actor,
+  type DomainEvent,
+  type EventMetadata,
+} from '@leadledger/contracts';
+import type { Decider, EventMeta } from './decider';
+import { deriveEventId } from './derive-id';
+import { DomainError } from './domain-error';
+import { WrongExpectedRevisionError } from './event-store.errors';
+import type {
+  EventStore,
+  EventToAppend,
+  GlobalPosition,
+  RecordedEvent,
+  StreamRevision,
+} from './event-store.port';
+import { retry, type RetryPolicy } from './retry';
+
+/** Who and what caused a command: stamped on every event it produces. */
+export interface CommandContext {
+  /** The request, message or event being handled; a command already recorded under it is not run again. */
+  readonly causationId: string;
+  readonly correlationId: string;
+  readonly actor: Actor;
+  /** Business time of the occurrence (RFC 3339). */
+  readonly occurredAt: string;
+}
+
+export interface HandlerIdentity {
+  /** Names the handler in derived event ids: two handlers of one input write different events. */
+  readonly handler: string;
+  /** URI-reference of the service: the events' CloudEvents `source`. */
+  readonly source: string;
+}
+
+export interface Decided<State, Event> {
+  readonly state: State;
+  /** The events recorded for this command: appended now, or, when it was handled before, back then. */
+  readonly events: readonly Event[];
+  /** The stream already recorded events of this causation: a redelivery, nothing was decided. */
+  readonly alreadyHandled: boolean;
+  /** The stream's last revision after the command (undefined: the stream still does not exist): an ETag. */
+  readonly revision: StreamRevision | undefined;
+  /** Global position of the command's last event, when it appended any: what a reader waits for. */
+  readonly position?: GlobalPosition;
+}
+
+export interface AggregatedStream<State> {
+  readonly state: State;
+  /** The stream's last revision; undefined when the stream does not exist. */
+  readonly revision: StreamRevision | undefined;
+  /** Global position of the stream's last event. */
+  readonly position?: GlobalPosition;
+}
+
+/**
+ * Five services write to one lead's stream, so a command that loses the race for a revision is
+ * decided again on the fresh state. The waits grow and are fully jittered so the losers of one
+ * race do not meet again in the next; twenty writers on one stream all get through.
+ */
+export const DEFAULT_COMMAND_RETRY: RetryPolicy = {
+  attempts: 12,
+  initialDelayMs: 5,
+  maxDelayMs: 500,
+  jitter: 1,
+};
+
+export interface HandleCommandOptions {
+  readonly retry?: RetryPolicy;
+  /**
+   * Decide on the stream as it is and return what would be appended, appending nothing: a preview
+   * that takes the very path a real run takes (a causation already recorded included).
+   */
+  readonly dryRun?: boolean;
+  /** For tests that need no waiting. */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * The stream's state: every event it holds, oldest first, folded by the decider. Events of types the
+ * catalog does not know (a newer producer's) are skipped; an event that breaks its contract throws.
+ */
+export async function aggregateStream<State>(
+  store: EventStore,
+  streamId: string,
+  decider: Pick<Decider<unknown, State, DomainEvent>, 'initialState' | 'evolve'>,
+  onEvent?: (event: RecordedEvent, domainEvent: DomainEvent) => void,
+): Promise<AggregatedStream<State>> {
+  const recorded = await store.readStream(streamId);
+  let state = decider.initialState;
+  for (const event of recorded) {
+    const domainEvent = toDomainEvent(event);
+    if (!domainEvent) continue;
+    state = decider.evolve(state, domainEvent, metaOf(event));
+    onEvent?.(event, domainEvent);
+  }
+  const last = recorded[recorded.length - 1];
+  return { state, revision: last?.revision, ...(last ? { position: last.position } : {}) };
+}
+
+/**
+ * Runs a command against one stream: read, fold, decide, append at the revision read. Another writer
+ * in between makes the append fail on its revision, and the command is decided again on the fresh
+ * state, with backoff (DEFAULT_COMMAND_RETRY); when the retries are spent it fails as a `conflict`.
+ * A command whose causation the stream already records is not decided again, and the ids of the
+ * events it appends derive from its causation: redeliveries change nothing.
+ */
+export async function handleCommand<Command, State, Event extends DomainEvent>(
+  store: EventStore,
+  decider: Decider<Command, State, Event>,
+  identity: HandlerIdentity,
+  streamId: string,
+  command: Command,
+  context: CommandContext,
+  options: HandleCommandOptions = {},
+): Promise<Decided<State, Event>> {
+  const policy = options.retry ?? DEFAULT_COMMAND_RETRY;
+  try {
+    return await retry(
+      () =>
+        decideAndAppendOnce(store, decider, identity, streamId, command, context, options.dryRun ?? false),
+      {
+        ...policy,
+        shouldRetry: (error) => error instanceof WrongExpectedRevisionError,
+        ...(options.sleep ? { sleep: options.sleep } : {}),
+      },
+    );
+  } catch (error) {
+    if (!(error instanceof WrongExpectedRevisionError)) throw error;
+    throw new DomainError(
+      'conflict',
+      `stream ${streamId} kept changing under this command (${policy.attempts} tries); try again`,
+    );
+  }
+}
+
+async function decideAndAppendOnce<Command, State, Event extends DomainEvent>(
+  store: EventStore,
+  decider: Decider<Command, State, Event>,
+  identity: HandlerIdentity,
+  streamId: string,
+  command: Command,
+  context: CommandContext,
+  dryRun: boolean,
+): Promise<Decided<State, Event>> {
+  const earlier: Event[] = [];
+  const current = await aggregateStream(
+    store,
+    streamId,
+    decider as Decider<Command, State, DomainEvent>,
+    (event, domainEvent) => {
+      if (causedBy(event, context.causationId, identity.source)) earlier.push(domainEvent as Event);
+    },
+  );
+  if (earlier.length > 0) return { ...current, events: earlier, alreadyHandled: true };
+  const decided = decider.decide(command, current.state);
+  if (decided.length === 0) return { ...current, events: [], alreadyHandled: false };
+  const toAppend = decided.map((event, index) => toEventToAppend(event, index, identity, context));
+  const state = decided.reduce(
+    (folded, event, index) =>
+      decider.evolve(folded, event, { id: toAppend[index].id, occurredAt: context.occurredAt }),
+    current.state,
+  );
+  if (dryRun) return { state, events: decided, alreadyHandled: false, revision: current.revision };
+  const appended = await store.append(streamId, toAppend, {
+    expectedRevision: current.revision ?? 'no_stream',
+  });
+  return {
+    state,
+    events: decided,
+    alreadyHandled: false,
+    revision: appended.nextExpectedRevision,
+    position: appended.position,
+  };
+}
+
+/**
+ * The stored form of a decided event. Its data is checked against the contract here, where every
+ * service writes: an event a decider got wrong is refused before it is stored, instead of making
+ * every later read of its stream fail.
+ */
+export function toEventToAppend(
+  event: DomainEvent,
+  index: number,
+  identity: HandlerIdentity,
+  context: CommandContext,
+): EventToAppend {
+  const issues = validateEventData(event.type, event.data);
+  if (issues.length > 0) throw new InvalidEventDataError(event.type, issues);
+  const metadata: EventMetadata = {
+    correlationId: context.correlationId,
+    causationId: context.causationId,
+    actor: context.actor,
+    occurredAt: context.occurredAt,
+    source: identity.source,
+  };
+  return {
+    id: deriveEventId(context.causationId, identity.handler, index),
+    type: eventTypeOf(event.type),
+    data: event.data,
+    metadata,
+  };
+}
+
+/** Business time of a stored event: its `occurredAt`, else when it was recorded. */
+export function metaOf(event: RecordedEvent): EventMeta {
+  const occurredAt = event.metadata.occurredAt;
+  return {
+    id: event.id,
+    occurredAt: typeof occurredAt === 'string' ? occurredAt : event.recordedAt.toISOString(),
+  };
+}
+
+function causedBy(event: RecordedEvent, causationId: string, source: string): boolean {
+  return event.metadata.causationId === causationId && event.metadata.source === source;
+}
