@@ -1,5 +1,5 @@
 import { LeadCaptureModule } from '@leadledger/lead-capture';
-import { ScoringModule } from '@leadledger/marketing-scoring';
+import { MarketingScoringModule } from '@leadledger/marketing-scoring';
 import type { ServiceDefinition } from '@leadledger/platform';
 
 /**
@@ -10,7 +10,7 @@ export const PIPELINE: ServiceDefinition = {
   service: 'pipeline',
   title: 'leadledger pipeline',
   eventStoreUrl: 'pglite://./.data',
-  modules: [LeadCaptureModule, ScoringModule],
+  modules: [LeadCaptureModule, MarketingScoringModule],
   requestClasses: LeadCaptureModule.requestClasses,
   requireKafka: false,
   relay: true,

@@ -34,7 +34,7 @@ export async function createServiceApp(
         service: config.service,
         ...(env.LOG_LEVEL ? { logLevel: env.LOG_LEVEL as LevelWithSilent } : {}),
       }),
-      PlatformModule.forRoot(config),
+      PlatformModule.forRoot(config, env),
       ...definition.modules,
     ],
   })

@@ -75,12 +75,24 @@ function readBrokers(value: string | undefined): string[] | undefined {
 }
 
 function readPort(value: string | undefined, fallback: number): number {
-  if (value === undefined || value.trim() === '') return fallback;
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
-    throw new InvalidConfigurationError('PORT', `must be a whole number from 1 to 65535, got "${value}"`);
+  return readWholeNumber('PORT', value, { min: 1, max: 65_535, fallback });
+}
+
+/** A whole-number setting within bounds, or its fallback when unset; anything else stops the process. */
+export function readWholeNumber(
+  variable: string,
+  value: string | undefined,
+  bounds: { readonly min: number; readonly max?: number; readonly fallback: number },
+): number {
+  if (value === undefined || value.trim() === '') return bounds.fallback;
+  const number = Number(value);
+  const max = bounds.max ?? Number.MAX_SAFE_INTEGER;
+  if (!Number.isInteger(number) || number < bounds.min || number > max) {
+    const range =
+      bounds.max === undefined ? `of at least ${bounds.min}` : `from ${bounds.min} to ${bounds.max}`;
+    throw new InvalidConfigurationError(variable, `must be a whole number ${range}, got "${value}"`);
   }
-  return port;
+  return number;
 }
 
 function readBoolean(variable: string, value: string | undefined, fallback: boolean): boolean {

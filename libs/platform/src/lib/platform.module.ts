@@ -8,7 +8,15 @@ import { DomainErrorFilter } from './http/domain-error.filter';
 import { CountingEventStore } from './counting-event-store';
 import type { PlatformConfig } from './platform-config';
 import { PlatformLifecycle } from './platform-lifecycle';
-import { CHECKPOINT_STORE, CLOCK, EVENT_STORAGE, EVENT_STORE, MESSAGE_BUS, PLATFORM_CONFIG } from './tokens';
+import {
+  CHECKPOINT_STORE,
+  CLOCK,
+  EVENT_STORAGE,
+  EVENT_STORE,
+  MESSAGE_BUS,
+  PLATFORM_CONFIG,
+  SERVICE_ENVIRONMENT,
+} from './tokens';
 
 /**
  * What every service stands on, from its configuration: the event store chosen by EVENT_STORE, the
@@ -18,11 +26,12 @@ import { CHECKPOINT_STORE, CLOCK, EVENT_STORAGE, EVENT_STORE, MESSAGE_BUS, PLATF
 @Global()
 @Module({})
 export class PlatformModule {
-  static forRoot(config: PlatformConfig): DynamicModule {
+  static forRoot(config: PlatformConfig, env: NodeJS.ProcessEnv): DynamicModule {
     return {
       module: PlatformModule,
       providers: [
         { provide: PLATFORM_CONFIG, useValue: config },
+        { provide: SERVICE_ENVIRONMENT, useValue: Object.freeze({ ...env }) },
         {
           provide: EVENT_STORAGE,
           useFactory: (): Promise<EventStorage> => {
@@ -64,7 +73,15 @@ export class PlatformModule {
         { provide: APP_FILTER, useClass: DomainErrorFilter },
         PlatformLifecycle,
       ],
-      exports: [PLATFORM_CONFIG, EVENT_STORAGE, EVENT_STORE, CHECKPOINT_STORE, MESSAGE_BUS, CLOCK],
+      exports: [
+        PLATFORM_CONFIG,
+        SERVICE_ENVIRONMENT,
+        EVENT_STORAGE,
+        EVENT_STORE,
+        CHECKPOINT_STORE,
+        MESSAGE_BUS,
+        CLOCK,
+      ],
     };
   }
 }

@@ -14,9 +14,9 @@ import {
 import { runWithCorrelation } from '@leadledger/observability';
 import { Controller, Inject, UseFilters } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { MarketingScoringService } from './marketing-scoring.service';
-import { ScoringMetrics } from './scoring-metrics';
-import { sourceOf } from './score-view';
+import { MarketingScoringService } from '../marketing-scoring.service';
+import { ScoringMetrics } from '../scoring-metrics';
+import { sourceOf } from '../projections/score-view';
 
 /** The lifecycle events that can change a score; scoring's own events and later stages cannot. */
 const RESCORED_ON = new Set<string>([

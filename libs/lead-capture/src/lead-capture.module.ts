@@ -4,7 +4,7 @@ import { CLOCK, EVENT_STORE } from '@leadledger/platform';
 import { Module } from '@nestjs/common';
 import { LeadsController } from './http/leads.controller';
 import { EngagementRequest, LeadSubmissionRequest } from './http/lead-requests';
-import { LeadIntakeController } from './intake/lead-intake.controller';
+import { LeadIntakeController } from './consumers/lead-intake.controller';
 import { LeadCaptureService } from './lead-capture.service';
 
 /** Lead intake over HTTP and Kafka, on the platform's event store and clock. */

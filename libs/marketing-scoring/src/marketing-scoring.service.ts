@@ -1,6 +1,6 @@
 import { leadStreamId, type Clock, type LeadEvent } from '@leadledger/contracts';
 import { aggregateStream, handleCommand, type Decided, type EventStore } from '@leadledger/eventsourcing';
-import { scoringDecider, type ScoringModel, type ScoringState } from '../domain';
+import { scoringDecider, type ScoringModel, type ScoringState } from './domain';
 
 export const MARKETING_SCORING_SOURCE = '/leadledger/marketing-scoring';
 

@@ -2,7 +2,7 @@ import { PriorityQueue } from '@datastructures-js/priority-queue';
 import { eventTypeOf, parseStreamId, type Clock, type LeadScoredData } from '@leadledger/contracts';
 import type { EventStore } from '@leadledger/eventstore';
 import { deriveId } from '@leadledger/eventsourcing';
-import type { MarketingScoringService } from './marketing-scoring.service';
+import type { MarketingScoringService } from '../marketing-scoring.service';
 
 interface Review {
   readonly leadId: string;

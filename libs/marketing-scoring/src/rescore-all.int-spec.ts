@@ -3,7 +3,7 @@ import { eventTypeOf, leadStreamId } from '@leadledger/contracts';
 import { openEventStorage, type EventStorage } from '@leadledger/eventstore';
 import { MarketingScoringService } from './marketing-scoring.service';
 import { rescoreAll } from './rescore-all';
-import { ManualClock, eventNamesOf, seedLead, smallModel } from '../testing/scoring-fixtures';
+import { ManualClock, eventNamesOf, seedLead, smallModel } from './testing/scoring-fixtures';
 
 describe('rescoreAll', () => {
   const now = new Date('2026-11-10T09:00:00Z');

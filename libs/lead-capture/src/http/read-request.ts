@@ -1,5 +1,5 @@
 import { validateAgainst, type ValidationIssue } from '@leadledger/contracts';
-import { normalizeEmail } from '../../domain/identity';
+import { normalizeEmail } from '../domain/identity';
 
 /**
  * Forms and integrations send blanks as "" or null and pad values with spaces. Intake forgives

@@ -1,11 +1,11 @@
 import { leadStreamId, resolveEventName, type Actor, type Clock } from '@leadledger/contracts';
 import type { EventStore, RecordedEvent } from '@leadledger/eventstore';
 import { DomainError, deriveId, handleCommand, type CommandContext } from '@leadledger/eventsourcing';
-import { hasHandle, identityKeysOf } from '../domain/identity';
-import { leadDecider, type Engagement, type LeadCommand } from '../domain/lead.decider';
-import { normalizeSubmission, type LeadSubmission } from '../domain/lead-submission';
+import { hasHandle, identityKeysOf } from './domain/identity';
+import { leadDecider, type Engagement, type LeadCommand } from './domain/lead.decider';
+import { normalizeSubmission, type LeadSubmission } from './domain/lead-submission';
 import { IdentityRegistry } from './identity-registry';
-import { toLeadView, type LeadEventView, type LeadView } from './lead-view';
+import { toLeadView, type LeadEventView, type LeadView } from './projections/lead-view';
 
 export const LEAD_CAPTURE_SOURCE = '/leadledger/lead-capture';
 

@@ -3,7 +3,7 @@ import { leadStreamId, type LeadScoredData } from '@leadledger/contracts';
 import { openEventStorage, type EventStorage } from '@leadledger/eventstore';
 import { eventually } from '@leadledger/testing';
 import { DecayScheduler } from './decay-scheduler';
-import { MarketingScoringService } from './marketing-scoring.service';
+import { MarketingScoringService } from '../marketing-scoring.service';
 import { ManualClock, eventNamesOf, seedLead, smallModel } from '../testing/scoring-fixtures';
 
 const DAY = 86_400_000;

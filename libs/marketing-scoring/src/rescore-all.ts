@@ -1,6 +1,6 @@
 import { eventTypeOf, parseStreamId, type Clock, type EventName } from '@leadledger/contracts';
 import { deriveId, type EventStore, type GlobalPosition } from '@leadledger/eventsourcing';
-import { isMarketingQualified, type ScoringModel } from '../domain';
+import { isMarketingQualified, type ScoringModel } from './domain';
 import { MarketingScoringService } from './marketing-scoring.service';
 
 export interface RescoreReport {

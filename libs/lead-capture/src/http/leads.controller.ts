@@ -16,9 +16,9 @@ import {
 import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { DomainError, deriveId } from '@leadledger/eventsourcing';
 import { LeadCaptureService, type IntakeContext } from '../lead-capture.service';
-import type { LeadEventView, LeadView } from '../lead-view';
+import type { LeadEventView, LeadView } from '../projections/lead-view';
 import { EngagementRequest, LeadBatchRequest, LeadSubmissionRequest } from './lead-requests';
-import { readRequest } from '../intake/read-request';
+import { readRequest } from './read-request';
 import { invalidRequest } from './request-validation';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;

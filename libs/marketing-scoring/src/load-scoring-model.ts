@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseScoringModel, type ScoringModel } from '../domain';
+import { parseScoringModel, type ScoringModel } from './domain';
 
 /** The model in the repository; SCORING_MODEL (relative to the working directory) names another. */
-export const DEFAULT_SCORING_MODEL_PATH = resolve(__dirname, '../../../../config/scoring-model.json');
+export const DEFAULT_SCORING_MODEL_PATH = resolve(__dirname, '../../../config/scoring-model.json');
 
 export interface LoadedScoringModel {
   readonly model: ScoringModel;

@@ -10,7 +10,7 @@ import { Controller, Inject, UseFilters } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { LeadSubmissionRequest } from '../http/lead-requests';
 import { LeadCaptureService, type IntakeContext } from '../lead-capture.service';
-import { readRequest } from './read-request';
+import { readRequest } from '../http/read-request';
 
 const DEFAULT_ACTOR: Actor = 'integration:kafka';
 

@@ -1,6 +1,6 @@
 import type { Clock } from '@leadledger/contracts';
 import type { EventStore } from '@leadledger/eventstore';
-import { CLOCK, EVENT_STORE } from '@leadledger/platform';
+import { CLOCK, EVENT_STORE, SERVICE_ENVIRONMENT, readWholeNumber } from '@leadledger/platform';
 import {
   Inject,
   Injectable,
@@ -9,11 +9,11 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { DecayScheduler } from './decay-scheduler';
+import { DecayScheduler } from './schedules/decay-scheduler';
 import { DEFAULT_SCORING_MODEL_PATH, loadScoringModel, type LoadedScoringModel } from './load-scoring-model';
-import { LifecycleScoringController } from './lifecycle-scoring.controller';
+import { LifecycleScoringController } from './consumers/lifecycle-scoring.controller';
 import { MarketingScoringService } from './marketing-scoring.service';
-import { ScoringController } from './scoring.controller';
+import { ScoringController } from './http/scoring.controller';
 import { ScoringMetrics } from './scoring-metrics';
 import { SCORING_MODEL } from './tokens';
 
@@ -26,10 +26,20 @@ class DecaySchedulerLifecycle implements OnApplicationBootstrap, OnModuleDestroy
   private readonly stop = new AbortController();
   private running?: Promise<void>;
 
-  constructor(@Inject(DecayScheduler) private readonly scheduler: DecayScheduler) {}
+  private readonly tickMs: number;
+
+  constructor(
+    @Inject(DecayScheduler) private readonly scheduler: DecayScheduler,
+    @Inject(SERVICE_ENVIRONMENT) env: NodeJS.ProcessEnv,
+  ) {
+    this.tickMs = readWholeNumber('DECAY_TICK_MS', env.DECAY_TICK_MS, {
+      min: 100,
+      fallback: DEFAULT_DECAY_TICK_MS,
+    });
+  }
 
   onApplicationBootstrap(): void {
-    this.running = this.scheduler.run(this.stop.signal, decayTickMs());
+    this.running = this.scheduler.run(this.stop.signal, this.tickMs);
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -46,7 +56,9 @@ class DecaySchedulerLifecycle implements OnApplicationBootstrap, OnModuleDestroy
     // SCORING_MODEL names the model file; a bad model stops the service at start, naming the rule.
     {
       provide: SCORING_MODEL,
-      useFactory: () => loadScoringModel(process.env.SCORING_MODEL || DEFAULT_SCORING_MODEL_PATH),
+      inject: [SERVICE_ENVIRONMENT],
+      useFactory: (env: NodeJS.ProcessEnv) =>
+        loadScoringModel(env.SCORING_MODEL || DEFAULT_SCORING_MODEL_PATH),
     },
     {
       provide: MarketingScoringService,
@@ -69,13 +81,4 @@ class DecaySchedulerLifecycle implements OnApplicationBootstrap, OnModuleDestroy
   ],
   exports: [MarketingScoringService, DecayScheduler],
 })
-export class ScoringModule {}
-
-function decayTickMs(): number {
-  const raw = process.env.DECAY_TICK_MS;
-  if (!raw) return DEFAULT_DECAY_TICK_MS;
-  const ms = Number(raw);
-  if (!Number.isInteger(ms) || ms < 100)
-    throw new Error(`DECAY_TICK_MS must be a whole number of at least 100, got "${raw}"`);
-  return ms;
-}
+export class MarketingScoringModule {}

@@ -1,9 +1,9 @@
 import { Controller, Get, Inject, NotFoundException, Param, ParseUUIDPipe } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { LoadedScoringModel } from './load-scoring-model';
-import { MarketingScoringService } from './marketing-scoring.service';
-import { toScoreView, type ScoreView } from './score-view';
-import { SCORING_MODEL } from './tokens';
+import type { LoadedScoringModel } from '../load-scoring-model';
+import { MarketingScoringService } from '../marketing-scoring.service';
+import { toScoreView, type ScoreView } from '../projections/score-view';
+import { SCORING_MODEL } from '../tokens';
 
 @ApiTags('scoring')
 @Controller()
