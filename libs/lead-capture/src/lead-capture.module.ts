@@ -1,20 +1,30 @@
 import type { Clock } from '@leadledger/contracts';
 import type { EventStore } from '@leadledger/eventstore';
-import { CLOCK, EVENT_STORE } from '@leadledger/platform';
+import { CLOCK, EVENT_STORE, provideProjections, type ManagedProjections } from '@leadledger/platform';
 import { Module } from '@nestjs/common';
 import { LeadsController } from './http/leads.controller';
 import { EngagementRequest, LeadSubmissionRequest } from './http/lead-requests';
 import { LeadIntakeController } from './consumers/lead-intake.controller';
 import { LeadCaptureService } from './lead-capture.service';
+import { leadViewProjection, toLeadView } from './projections/lead-view';
+import { LEAD_CAPTURE_PROJECTIONS } from './tokens';
 
 /** Lead intake over HTTP and Kafka, on the platform's event store and clock. */
 @Module({
   controllers: [LeadsController, LeadIntakeController],
   providers: [
+    provideProjections(LEAD_CAPTURE_PROJECTIONS, 'lead-capture', [leadViewProjection]),
     {
       provide: LeadCaptureService,
-      inject: [EVENT_STORE, CLOCK],
-      useFactory: (store: EventStore, clock: Clock) => new LeadCaptureService(store, clock),
+      inject: [EVENT_STORE, CLOCK, LEAD_CAPTURE_PROJECTIONS],
+      useFactory: (store: EventStore, clock: Clock, projections: ManagedProjections) =>
+        new LeadCaptureService(store, clock, {
+          find: async (leadId) => {
+            const { sql, schema } = projections.readModels;
+            const row = await leadViewProjection.find(sql, schema, leadId);
+            return row && toLeadView(row);
+          },
+        }),
     },
   ],
   exports: [LeadCaptureService],

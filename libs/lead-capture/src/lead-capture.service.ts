@@ -1,11 +1,11 @@
 import { leadStreamId, resolveEventName, type Actor, type Clock } from '@leadledger/contracts';
-import type { EventStore, RecordedEvent } from '@leadledger/eventstore';
+import type { EventStore, GlobalPosition, RecordedEvent } from '@leadledger/eventstore';
 import { DomainError, deriveId, handleCommand, type CommandContext } from '@leadledger/eventsourcing';
 import { hasHandle, identityKeysOf } from './domain/identity';
 import { leadDecider, type Engagement, type LeadCommand } from './domain/lead.decider';
 import { normalizeSubmission, type LeadSubmission } from './domain/lead-submission';
 import { IdentityRegistry } from './identity-registry';
-import { toLeadView, type LeadEventView, type LeadView } from './projections/lead-view';
+import type { LeadEventView, LeadView } from './projections/lead-view';
 
 export const LEAD_CAPTURE_SOURCE = '/leadledger/lead-capture';
 
@@ -29,12 +29,20 @@ export interface SubmissionResult {
   readonly outcome: SubmissionOutcome;
   /** The same request or message was handled before; this is its original outcome. */
   readonly replayed: boolean;
+  /** Where the append landed in the global log, when there was one: what a reader of the views waits for. */
+  readonly position?: GlobalPosition;
 }
 
 export interface EngagementResult {
   readonly leadId: string;
   readonly outcome: 'recorded' | 'duplicate';
   readonly replayed: boolean;
+  readonly position?: GlobalPosition;
+}
+
+/** The lead views read model, as this service reads it. */
+export interface LeadViews {
+  find(leadId: string): Promise<LeadView | undefined>;
 }
 
 /** Lead intake over any transport: identity resolution, then the lead decider on the lead's stream. */
@@ -44,6 +52,7 @@ export class LeadCaptureService {
   constructor(
     private readonly store: EventStore,
     private readonly clock: Clock,
+    private readonly views: LeadViews,
   ) {
     this.identities = new IdentityRegistry(store);
   }
@@ -75,7 +84,7 @@ export class LeadCaptureService {
         : first?.type === 'LeadDetailsUpdated'
           ? 'updated'
           : 'unchanged';
-    return { leadId, outcome, replayed: result.alreadyHandled };
+    return { leadId, outcome, replayed: result.alreadyHandled, ...positionOf(result) };
   }
 
   async recordEngagement(
@@ -93,11 +102,13 @@ export class LeadCaptureService {
       leadId,
       outcome: result.events.length > 0 ? 'recorded' : 'duplicate',
       replayed: result.alreadyHandled,
+      ...positionOf(result),
     };
   }
 
-  async getLead(leadId: string): Promise<LeadView | undefined> {
-    return toLeadView(await this.store.readStream(leadStreamId(leadId)));
+  /** From the lead views read model: no stream is read and folded per request. */
+  getLead(leadId: string): Promise<LeadView | undefined> {
+    return this.views.find(leadId);
   }
 
   async getLeadEvents(leadId: string): Promise<LeadEventView[] | undefined> {
@@ -125,6 +136,10 @@ export class LeadCaptureService {
       context,
     );
   }
+}
+
+function positionOf(decided: { readonly position?: GlobalPosition }): { position?: GlobalPosition } {
+  return decided.position === undefined ? {} : { position: decided.position };
 }
 
 function toEventView(event: RecordedEvent): LeadEventView {

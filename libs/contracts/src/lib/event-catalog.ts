@@ -171,6 +171,11 @@ const NAME_BY_TYPE: ReadonlyMap<string, EventName> = new Map(
   EVENT_NAMES.map((name) => [EVENT_CATALOG[name].type, name]),
 );
 
+/** Every event of one category's streams: what a read model of the whole lifecycle follows. */
+export function eventNamesIn<C extends StreamCategory>(category: C): readonly EventNameIn<C>[] {
+  return EVENT_NAMES.filter((name) => EVENT_CATALOG[name].category === category) as EventNameIn<C>[];
+}
+
 export function eventTypeOf<N extends EventName>(name: N): EventTypeOf<N> {
   return EVENT_CATALOG[name].type;
 }

@@ -15,7 +15,9 @@ import {
 } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { DomainError, deriveId } from '@leadledger/eventsourcing';
+import { ManagedProjections } from '@leadledger/platform';
 import { LeadCaptureService, type IntakeContext } from '../lead-capture.service';
+import { LEAD_CAPTURE_PROJECTIONS } from '../tokens';
 import type { LeadEventView, LeadView } from '../projections/lead-view';
 import { EngagementRequest, LeadBatchRequest, LeadSubmissionRequest } from './lead-requests';
 import { readRequest } from './read-request';
@@ -35,7 +37,10 @@ const uuidParam = new ParseUUIDPipe({
 @ApiTags('leads')
 @Controller()
 export class LeadsController {
-  constructor(@Inject(LeadCaptureService) private readonly leads: LeadCaptureService) {}
+  constructor(
+    @Inject(LeadCaptureService) private readonly leads: LeadCaptureService,
+    @Inject(LEAD_CAPTURE_PROJECTIONS) private readonly projections: ManagedProjections,
+  ) {}
 
   @Post('leads')
   @HttpCode(202)
@@ -61,7 +66,12 @@ export class LeadsController {
     @Headers('x-actor') actor?: string,
   ) {
     const { occurredAt, ...submission } = bodyOf(LeadSubmissionRequest, raw);
-    return this.leads.submit(submission, intake({ idempotencyKey, actor, occurredAt }));
+    const { position, ...answer } = await this.leads.submit(
+      submission,
+      intake({ idempotencyKey, actor, occurredAt }),
+    );
+    await this.projections.waitFor(position);
+    return answer;
   }
 
   // `:` introduces a route parameter; escaped, it is the literal of the Google-style custom method.
@@ -89,6 +99,7 @@ export class LeadsController {
     const body = bodyOf(LeadBatchRequest, raw);
     const batchKey = idempotencyKey ?? randomUUID();
     const results: BatchItemResult[] = [];
+    let lastPosition: bigint | undefined;
     // One after another: items of a batch often share a company or a person, and must see each other.
     for (const [index, item] of body.leads.entries()) {
       const read = readRequest(LeadSubmissionRequest, item);
@@ -103,13 +114,15 @@ export class LeadsController {
       const { occurredAt, ...submission } = read.value;
       const context = intake({ idempotencyKey: `${batchKey}#${index}`, actor, occurredAt });
       try {
-        const { leadId, outcome } = await this.leads.submit(submission, context);
+        const { leadId, outcome, position } = await this.leads.submit(submission, context);
         results.push({ index, status: 'accepted', leadId, outcome });
+        if (position !== undefined) lastPosition = position;
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
         results.push({ index, status: 'rejected', issues: [{ field: '(item)', reason: error.message }] });
       }
     }
+    await this.projections.waitFor(lastPosition);
     return { results };
   }
 
@@ -128,11 +141,19 @@ export class LeadsController {
     @Headers('x-actor') actor?: string,
   ) {
     const { occurredAt, ...engagement } = bodyOf(EngagementRequest, raw);
-    return this.leads.recordEngagement(leadId, engagement, intake({ idempotencyKey, actor, occurredAt }));
+    const { position, ...answer } = await this.leads.recordEngagement(
+      leadId,
+      engagement,
+      intake({ idempotencyKey, actor, occurredAt }),
+    );
+    await this.projections.waitFor(position);
+    return answer;
   }
 
   @Get('leads/:id')
-  @ApiOperation({ summary: "The lead's current state, folded from its stream, with its lifecycle stage" })
+  @ApiOperation({
+    summary: "The lead's current state and lifecycle stage, from the lead views read model",
+  })
   async get(@Param('id', uuidParam) leadId: string): Promise<LeadView> {
     const lead = await this.leads.getLead(leadId);
     if (!lead) throw new NotFoundException(`lead ${leadId} does not exist`);

@@ -1,6 +1,6 @@
-import { resolveEventName, toDomainEvent, type LeadEvent } from '@leadledger/contracts';
-import type { RecordedEvent } from '@leadledger/eventstore';
-import { leadDecider, type Lead } from '../domain/lead.decider';
+import { eventNamesIn, eventTypeOf, type LeadEvent } from '@leadledger/contracts';
+import { streamStateProjection, type StreamStateRow } from '@leadledger/projections';
+import { leadDecider, type Lead, type LeadState } from '../domain/lead.decider';
 
 /** A lead as GET /leads/{id} shows it: its state folded from its stream, with the times of its events. */
 export interface LeadView extends Omit<Lead, 'engagementIds'> {
@@ -29,26 +29,59 @@ export interface LeadEventView {
   readonly data: unknown;
 }
 
-export function toLeadView(recorded: readonly RecordedEvent[]): LeadView | undefined {
-  const events = recorded.map((event) => toDomainEvent(event)).filter((event): event is LeadEvent => !!event);
-  const lead = events.reduce(
-    (state, event) => leadDecider.evolve(state, event, { id: '', occurredAt: '' }),
-    leadDecider.initialState,
-  );
+/** The lead decider's state, and the business times the view shows beside it. */
+interface LeadViewState {
+  readonly lead: LeadState;
+  readonly capturedAt?: string;
+  readonly lastEngagementAt?: string;
+}
+
+type StoredLeadViewState = Omit<LeadViewState, 'lead'> & {
+  readonly lead?: Omit<Lead, 'engagementIds'> & { readonly engagementIds: readonly string[] };
+};
+
+/**
+ * GET /leads/{id} as a read model: every lead event, whichever service wrote it, folded by the lead
+ * decider's own evolve, so the stage the view shows is the one lead-capture decides on.
+ */
+export const leadViewProjection = streamStateProjection<LeadViewState, LeadEvent>({
+  name: 'lead-capture.lead-views',
+  table: 'lead_views',
+  category: 'lead',
+  eventTypes: eventNamesIn('lead').map(eventTypeOf),
+  initialState: { lead: leadDecider.initialState },
+  evolve: (view, event, meta) => ({
+    lead: leadDecider.evolve(view.lead, event, meta),
+    capturedAt: view.capturedAt ?? (event.type === 'LeadCaptured' ? meta.occurredAt : undefined),
+    lastEngagementAt:
+      event.type === 'LeadEngagementRecorded' && isLater(meta.occurredAt, view.lastEngagementAt)
+        ? meta.occurredAt
+        : view.lastEngagementAt,
+  }),
+  toJson: ({ lead, ...times }): StoredLeadViewState => ({
+    ...times,
+    ...(lead ? { lead: { ...lead, engagementIds: [...lead.engagementIds] } } : {}),
+  }),
+  fromJson: (json) => {
+    const { lead, ...times } = json as StoredLeadViewState;
+    return { ...times, lead: lead && { ...lead, engagementIds: new Set(lead.engagementIds) } };
+  },
+});
+
+export function toLeadView(row: StreamStateRow<LeadViewState>): LeadView | undefined {
+  const { lead, capturedAt, lastEngagementAt } = row.state;
   if (!lead) return undefined;
   const { engagementIds: _engagementIds, ...shown } = lead;
-  const occurredAt = (event: RecordedEvent | undefined) => event?.metadata.occurredAt as string | undefined;
-  const engagedAt = recorded
-    .filter((event) => resolveEventName(event.type) === 'LeadEngagementRecorded')
-    .map(occurredAt)
-    .filter((time): time is string => time !== undefined)
-    .sort();
-  const last = recorded[recorded.length - 1];
   return {
     ...shown,
-    capturedAt: occurredAt(recorded[0]),
-    ...(engagedAt.length > 0 ? { lastEngagementAt: engagedAt[engagedAt.length - 1] } : {}),
-    updatedAt: last.recordedAt.toISOString(),
-    revision: Number(last.revision),
+    ...(capturedAt ? { capturedAt } : {}),
+    ...(lastEngagementAt ? { lastEngagementAt } : {}),
+    updatedAt: row.updatedAt.toISOString(),
+    revision: Number(row.revision),
   };
+}
+
+/** Business times carry offsets (`+02:00`), so they are compared as instants, not as text. */
+function isLater(candidate: string, than: string | undefined): boolean {
+  return than === undefined || Date.parse(candidate) > Date.parse(than);
 }

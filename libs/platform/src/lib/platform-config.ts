@@ -1,4 +1,8 @@
-import { InvalidEventStoreUrlError, parseEventStoreUrl } from '@leadledger/eventstore';
+import {
+  InvalidEventStoreUrlError,
+  parseEventStoreUrl,
+  type EventStoreLocation,
+} from '@leadledger/eventstore';
 
 export interface PlatformConfig {
   /** Names the service in metrics, logs, the consumer group and the events' `source`. */
@@ -11,6 +15,21 @@ export interface PlatformConfig {
   readonly port: number;
   /** RELAY: whether this process publishes the store's events to the bus. Run exactly one per store. */
   readonly relay: boolean;
+  /** Where read models (projections) live. */
+  readonly readModels: ReadModelsConfig;
+}
+
+export interface ReadModelsConfig {
+  /**
+   * READ_MODELS_URL: a PostgreSQL database for read models. Absent: the event store's own database,
+   * which a SQL store has (and PGlite, with one connection, must share); EventStoreDB needs one.
+   */
+  readonly url?: string;
+  /**
+   * READ_SCHEMA: the schema analysts query. Defaults to `read`, or `<schema>_read` when EVENT_STORE
+   * names a schema, so environments sharing one database keep their read models apart too.
+   */
+  readonly schema: string;
 }
 
 export interface PlatformDefaults {
@@ -43,8 +62,9 @@ export function readPlatformConfig(env: NodeJS.ProcessEnv, defaults: PlatformDef
       'EVENT_STORE',
       'is required: esdb://…, postgres://…, or pglite://<directory>',
     );
+  let location: EventStoreLocation;
   try {
-    parseEventStoreUrl(eventStoreUrl);
+    location = parseEventStoreUrl(eventStoreUrl);
   } catch (error) {
     if (error instanceof InvalidEventStoreUrlError)
       throw new InvalidConfigurationError('EVENT_STORE', error.message.replace(/^EVENT_STORE /, ''));
@@ -63,7 +83,32 @@ export function readPlatformConfig(env: NodeJS.ProcessEnv, defaults: PlatformDef
     ...(kafkaBrokers ? { kafkaBrokers } : {}),
     port: readPort(env.PORT, defaults.port ?? 3000),
     relay: readBoolean('RELAY', env.RELAY, defaults.relay),
+    readModels: readReadModels(env, location),
   };
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+function readReadModels(env: NodeJS.ProcessEnv, location: EventStoreLocation): ReadModelsConfig {
+  const url = env.READ_MODELS_URL?.trim() || undefined;
+  if (url !== undefined && !/^postgres(ql)?:\/\//i.test(url)) {
+    throw new InvalidConfigurationError('READ_MODELS_URL', `must be a postgres:// URL, got "${url}"`);
+  }
+  if (url === undefined && location.kind === 'eventstoredb') {
+    throw new InvalidConfigurationError(
+      'READ_MODELS_URL',
+      'is required with an EventStoreDB EVENT_STORE: read models live in PostgreSQL (postgres://…)',
+    );
+  }
+  const schema =
+    env.READ_SCHEMA?.trim() || (location.schema && !url ? `${location.schema}_read`.slice(0, 63) : 'read');
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new InvalidConfigurationError(
+      'READ_SCHEMA',
+      `must be a lower-case SQL identifier, got "${schema}"`,
+    );
+  }
+  return { ...(url ? { url } : {}), schema };
 }
 
 function readBrokers(value: string | undefined): string[] | undefined {

@@ -5,6 +5,7 @@ import { LeadledgerMetrics } from '@leadledger/observability';
 import { Global, Logger, Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { DomainErrorFilter } from './http/domain-error.filter';
+import { readModelDatabaseProvider } from './read-models';
 import { CountingEventStore } from './counting-event-store';
 import type { PlatformConfig } from './platform-config';
 import { PlatformLifecycle } from './platform-lifecycle';
@@ -15,6 +16,7 @@ import {
   EVENT_STORE,
   MESSAGE_BUS,
   PLATFORM_CONFIG,
+  READ_MODELS,
   SERVICE_ENVIRONMENT,
 } from './tokens';
 
@@ -71,11 +73,13 @@ export class PlatformModule {
         },
         { provide: CLOCK, useValue: systemClock },
         { provide: APP_FILTER, useClass: DomainErrorFilter },
+        readModelDatabaseProvider,
         PlatformLifecycle,
       ],
       exports: [
         PLATFORM_CONFIG,
         SERVICE_ENVIRONMENT,
+        READ_MODELS,
         EVENT_STORAGE,
         EVENT_STORE,
         CHECKPOINT_STORE,

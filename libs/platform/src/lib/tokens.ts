@@ -10,3 +10,5 @@ export const CLOCK = Symbol('leadledger.clock');
  * settings from it, never from process.env, so a test or a second app in one process has its own.
  */
 export const SERVICE_ENVIRONMENT = Symbol('leadledger.service-environment');
+/** The read models' database and schema (ReadModelDatabase). */
+export const READ_MODELS = Symbol('leadledger.read-models');

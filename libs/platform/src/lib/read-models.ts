@@ -1,0 +1,131 @@
+import type { EventStore, GlobalPosition } from '@leadledger/eventsourcing';
+import { PgDriver, type EventStorage, type SqlDriver } from '@leadledger/eventstore';
+import { LeadledgerMetrics } from '@leadledger/observability';
+import { ProjectionRunner, type Projection } from '@leadledger/projections';
+import {
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleDestroy,
+  type Provider,
+} from '@nestjs/common';
+import type { PlatformConfig } from './platform-config';
+import { EVENT_STORAGE, EVENT_STORE, PLATFORM_CONFIG, READ_MODELS } from './tokens';
+
+/** Where a service's read models are: what its queries read and its projections write. */
+export class ReadModelDatabase implements OnApplicationShutdown {
+  constructor(
+    readonly sql: SqlDriver,
+    readonly schema: string,
+    /** Closed at shutdown when opened for read models alone; the event store's own is closed with it. */
+    private readonly owned: boolean,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.owned) await this.sql.close();
+  }
+}
+
+export const readModelDatabaseProvider: Provider = {
+  provide: READ_MODELS,
+  inject: [PLATFORM_CONFIG, EVENT_STORAGE],
+  useFactory: (config: PlatformConfig, storage: EventStorage): ReadModelDatabase => {
+    const { url, schema } = config.readModels;
+    if (url) return new ReadModelDatabase(new PgDriver({ connectionString: url, max: 10 }), schema, true);
+    if (!storage.sql) {
+      // Configuration refuses this combination at start; kept as a guard against a new adapter.
+      throw new Error(`the ${storage.kind} event store has no database for read models: set READ_MODELS_URL`);
+    }
+    return new ReadModelDatabase(storage.sql, schema, false);
+  },
+};
+
+/**
+ * A feature module's projections, run for as long as the application: started at bootstrap (after
+ * the store is open), stopped before the store closes. Each module runs its own, so a service waits
+ * only for its own read models when it reads its own writes (`waitFor`).
+ */
+export class ManagedProjections implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger: Logger;
+
+  constructor(
+    readonly runner: ProjectionRunner,
+    readonly readModels: ReadModelDatabase,
+    name: string,
+  ) {
+    this.logger = new Logger(`Projections:${name}`);
+  }
+
+  onApplicationBootstrap(): void {
+    this.runner.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.runner.stop();
+    this.logger.log('stopped');
+  }
+
+  /** Until the read models include `position` (an append's), or `timeoutMs` passed: read your own writes. */
+  waitFor(position: GlobalPosition | undefined, timeoutMs = READ_YOUR_WRITES_TIMEOUT_MS): Promise<boolean> {
+    if (position === undefined) return Promise.resolve(true);
+    return this.runner.waitFor(position, timeoutMs);
+  }
+
+  report(projection: string, error: unknown, delayMs: number): void {
+    this.logger.warn({ projection, error: String(error), retryInMs: delayMs }, 'projection failed; retrying');
+  }
+}
+
+/**
+ * A write answered before its read model caught up would make the next GET miss it; waiting longer
+ * than this would make a stalled projection stall the writes too, so the write answers anyway.
+ */
+const READ_YOUR_WRITES_TIMEOUT_MS = 5_000;
+
+/** Providers that run `projections` as `token` (a ManagedProjections), with logs and metrics. */
+export function provideProjections(
+  token: symbol,
+  name: string,
+  projections: readonly Projection[],
+): Provider {
+  return {
+    provide: token,
+    inject: [EVENT_STORE, READ_MODELS, LeadledgerMetrics],
+    useFactory: (store: EventStore, readModels: ReadModelDatabase, metrics: LeadledgerMetrics) => {
+      const position = metrics.gauge(
+        'leadledger_projection_position',
+        'Global event store position up to which a projection has applied events.',
+        ['projection'],
+      );
+      const applied = metrics.counter(
+        'leadledger_projection_events_total',
+        'Events a projection applied to its read model.',
+        ['projection'],
+      );
+      const failures = metrics.counter(
+        'leadledger_projection_failures_total',
+        'Batches a projection failed to apply and will retry.',
+        ['projection'],
+      );
+      let managed: ManagedProjections | undefined = undefined;
+      const runner = new ProjectionRunner({
+        events: store,
+        db: readModels.sql,
+        schema: readModels.schema,
+        projections,
+        observer: {
+          onApplied: (projection, batch) => {
+            position.set({ projection }, Number(batch.position));
+            applied.inc({ projection }, batch.events);
+          },
+          onFailure: (projection, error, _attempt, delayMs) => {
+            failures.inc({ projection });
+            managed?.report(projection, error, delayMs);
+          },
+        },
+      });
+      managed = new ManagedProjections(runner, readModels, name);
+      return managed;
+    },
+  };
+}

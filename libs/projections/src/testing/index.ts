@@ -1,0 +1,6 @@
+export {
+  ProjectionSpecification,
+  recordedEvents,
+  givenEventId,
+  type GivenEvent,
+} from './projection-specification';
