@@ -1,1 +1,5 @@
 export const SCORING_MODEL = Symbol('leadledger.scoring-model');
+/** marketing-scoring's read models (a ManagedProjections): scores, and the decay reviews' due items. */
+export const MARKETING_SCORING_PROJECTIONS = Symbol('leadledger.marketing-scoring.projections');
+/** The ticker that fires due decay reviews (a ManagedTicker). */
+export const DECAY_REVIEWS = Symbol('leadledger.marketing-scoring.decay-reviews');

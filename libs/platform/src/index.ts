@@ -3,4 +3,11 @@ export * from './lib/platform-config';
 export { PlatformModule } from './lib/platform.module';
 export { createServiceApp, runService, startServiceApp, type ServiceDefinition } from './lib/bootstrap';
 export { DomainErrorFilter, HTTP_STATUS_OF_DOMAIN_ERROR } from './lib/http/domain-error.filter';
-export { ReadModelDatabase, ManagedProjections, provideProjections } from './lib/read-models';
+export {
+  ReadModelDatabase,
+  ManagedProjections,
+  ManagedTicker,
+  provideProjections,
+  provideSchedule,
+  type ScheduleOptions,
+} from './lib/read-models';

@@ -1,5 +1,6 @@
-import type { ScoreContribution } from '@leadledger/contracts';
-import type { ScoringState } from '../domain';
+import { eventNamesIn, eventTypeOf, type LeadEvent, type ScoreContribution } from '@leadledger/contracts';
+import { streamStateProjection } from '@leadledger/projections';
+import { scoringDecider, type ScoringState } from '../domain';
 
 /** GET /leads/{id}/score: the recorded score and every point's rule and event. */
 export interface ScoreView {
@@ -14,6 +15,19 @@ export interface ScoreView {
   readonly disqualified: boolean;
   readonly disqualificationReason?: string;
 }
+
+/**
+ * Scores as a read model: every lead event folded by the scoring decider's own evolve, so `mql` and
+ * `disqualified` mean here exactly what the decider decides on.
+ */
+export const scoreViewProjection = streamStateProjection<ScoringState, LeadEvent>({
+  name: 'marketing-scoring.score-views',
+  table: 'lead_scores',
+  category: 'lead',
+  eventTypes: eventNamesIn('lead').map(eventTypeOf),
+  initialState: scoringDecider.initialState,
+  evolve: scoringDecider.evolve,
+});
 
 /** Undefined until the lead has a recorded score. */
 export function toScoreView(leadId: string, state: ScoringState): ScoreView | undefined {

@@ -1,16 +1,31 @@
 import type { EventStore, GlobalPosition } from '@leadledger/eventsourcing';
 import { PgDriver, type EventStorage, type SqlDriver } from '@leadledger/eventstore';
 import { LeadledgerMetrics } from '@leadledger/observability';
-import { ProjectionRunner, type Projection } from '@leadledger/projections';
+import type { Clock } from '@leadledger/contracts';
+import {
+  DueItemTicker,
+  ProjectionRunner,
+  type DueItemHandler,
+  type DurableScheduler,
+  type Projection,
+} from '@leadledger/projections';
 import {
   Logger,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
   type OnModuleDestroy,
   type Provider,
+  type Type,
 } from '@nestjs/common';
-import type { PlatformConfig } from './platform-config';
-import { EVENT_STORAGE, EVENT_STORE, PLATFORM_CONFIG, READ_MODELS } from './tokens';
+import { readWholeNumber, type PlatformConfig } from './platform-config';
+import {
+  CLOCK,
+  EVENT_STORAGE,
+  EVENT_STORE,
+  PLATFORM_CONFIG,
+  READ_MODELS,
+  SERVICE_ENVIRONMENT,
+} from './tokens';
 
 /** Where a service's read models are: what its queries read and its projections write. */
 export class ReadModelDatabase implements OnApplicationShutdown {
@@ -126,6 +141,72 @@ export function provideProjections(
       });
       managed = new ManagedProjections(runner, readModels, name);
       return managed;
+    },
+  };
+}
+
+/**
+ * A DurableScheduler's ticker, run for as long as the application: its due items are kept by the
+ * scheduler's projection (run by the module's ManagedProjections), and this fires them.
+ */
+export class ManagedTicker implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly stopping = new AbortController();
+  private running?: Promise<void>;
+
+  constructor(
+    readonly ticker: DueItemTicker,
+    private readonly tickMs: number,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.running = this.ticker.run(this.stopping.signal, this.tickMs);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopping.abort();
+    await this.running;
+  }
+}
+
+export interface ScheduleOptions {
+  readonly scheduler: DurableScheduler;
+  /** The setting naming the tick interval in milliseconds, e.g. DECAY_TICK_MS. */
+  readonly tickSetting: string;
+  readonly defaultTickMs: number;
+  /** Tokens the handler needs, given to `handler` in order. */
+  readonly inject: readonly (symbol | Type)[];
+  readonly handler: (...dependencies: never[]) => DueItemHandler;
+}
+
+/** Provides a ManagedTicker as `token` for a scheduler whose projection the module runs. */
+export function provideSchedule(token: symbol, options: ScheduleOptions): Provider {
+  return {
+    provide: token,
+    inject: [READ_MODELS, CLOCK, SERVICE_ENVIRONMENT, ...options.inject],
+    useFactory: (
+      readModels: ReadModelDatabase,
+      clock: Clock,
+      env: NodeJS.ProcessEnv,
+      ...dependencies: never[]
+    ) => {
+      const logger = new Logger(`Schedule:${options.scheduler.name}`);
+      const tickMs = readWholeNumber(options.tickSetting, env[options.tickSetting], {
+        min: 100,
+        fallback: options.defaultTickMs,
+      });
+      const ticker = new DueItemTicker({
+        db: readModels.sql,
+        schema: readModels.schema,
+        scheduler: options.scheduler,
+        clock,
+        handler: options.handler(...dependencies),
+        observer: {
+          onHandlerFailed: (item, error, retryInMs) =>
+            logger.warn({ key: item.key, error: String(error), retryInMs }, 'due item failed; retrying'),
+          onTickFailed: (error) => logger.warn({ error: String(error) }, 'tick failed; ticking on'),
+        },
+      });
+      return new ManagedTicker(ticker, tickMs);
     },
   };
 }
