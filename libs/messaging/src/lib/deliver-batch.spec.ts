@@ -54,6 +54,42 @@ describe('deliverBatch', () => {
     expect(handled).toEqual([['a']]);
   });
 
+  it('keeps the consumer alive with a heartbeat before each retry, and reports each retry', async () => {
+    let failures = 2;
+    const steps: string[] = [];
+    const { options } = harness(() => {
+      steps.push('handle');
+      if (failures-- > 0) throw new Error('store busy');
+    });
+
+    await deliverBatch([message(1, 'a')], {
+      ...options,
+      context: { heartbeat: async () => void steps.push('heartbeat') },
+      observer: { onRetry: (_batch, attempt) => steps.push(`retry:${attempt}`) },
+    });
+
+    expect(steps).toEqual(['handle', 'retry:1', 'heartbeat', 'handle', 'retry:2', 'heartbeat', 'handle']);
+  });
+
+  it('gives up without a dead letter when the heartbeat fails (the consumer is stopping): the batch stays uncommitted', async () => {
+    const { options, deadLetters } = harness(() => {
+      throw new Error('store busy');
+    });
+    const stopped = new Error('consumer stopped');
+
+    await expect(
+      deliverBatch([message(1, 'a'), message(2, 'b')], {
+        ...options,
+        context: {
+          heartbeat: async () => {
+            throw stopped;
+          },
+        },
+      }),
+    ).rejects.toBe(stopped);
+    expect(deadLetters).toEqual([]);
+  });
+
   it('isolates a poison message: the others are handled in order, the poison is dead-lettered with why and where', async () => {
     const { options, handled, deadLetters } = harness((values) => {
       if (values.includes('poison')) throw new Error('cannot parse');

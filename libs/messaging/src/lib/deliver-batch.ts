@@ -1,3 +1,4 @@
+import { retry, sleepUnlessAborted } from '@leadledger/eventsourcing';
 import { toDeadLetter } from './dead-letter';
 import {
   PermanentMessageError,
@@ -50,24 +51,42 @@ export async function deliverBatch(
 
 /** Resolves to undefined when handled, else to the last error once the retries are spent. */
 async function attempt(batch: readonly IncomingMessage[], options: DeliverBatchOptions): Promise<unknown> {
-  const { retry, handleBatch, context, observer } = options;
-  const sleep = options.sleep ?? defaultSleep;
-  let lastError: unknown;
-  for (let tried = 1; tried <= retry.attempts; tried++) {
-    try {
-      await handleBatch(batch, context);
-      return undefined;
-    } catch (error) {
-      lastError = error;
-      if (error instanceof PermanentMessageError) return error;
-      if (tried < retry.attempts) {
-        observer?.onRetry?.(batch, tried, error);
-        await sleep(Math.min(retry.maxDelayMs, retry.initialDelayMs * 2 ** (tried - 1)));
-        await context.heartbeat();
-      }
-    }
+  const { handleBatch, context, observer } = options;
+  const sleep = options.sleep ?? sleepUnlessAborted;
+  try {
+    await retry(
+      async ({ number }) => {
+        // The wait before a retry may outlast the group's session: show the group this member lives.
+        if (number > 1) await heartbeatBetweenTries(context);
+        await handleBatch(batch, context);
+      },
+      {
+        ...options.retry,
+        shouldRetry: (error) =>
+          !(error instanceof PermanentMessageError || error instanceof HeartbeatFailure),
+        onRetry: (error, tried) => observer?.onRetry?.(batch, tried, error),
+        sleep: (ms) => sleep(ms),
+      },
+    );
+    return undefined;
+  } catch (error) {
+    // A failed heartbeat is the consumer's (e.g. it is stopping), not the batch's: no dead letter for it.
+    if (error instanceof HeartbeatFailure) throw error.cause;
+    return error;
   }
-  return lastError ?? new Error('handler failed');
+}
+
+/** Tells the consumer's own failure apart from the handler's inside the retry loop. */
+class HeartbeatFailure extends Error {
+  override readonly name = 'HeartbeatFailure';
+}
+
+async function heartbeatBetweenTries(context: BatchContext): Promise<void> {
+  try {
+    await context.heartbeat();
+  } catch (error) {
+    throw new HeartbeatFailure('the heartbeat between tries failed', { cause: error });
+  }
 }
 
 async function deadLetter(
@@ -79,10 +98,6 @@ async function deadLetter(
     toDeadLetter(message, error, options.consumerGroup, (options.now ?? now)()),
   ]);
   options.observer?.onDeadLettered?.(message, error);
-}
-
-function defaultSleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function now(): Date {

@@ -1,7 +1,12 @@
+import type { RetryPolicy } from '@leadledger/eventsourcing';
+
+// Delivery retries through the repo's one retry helper, so it takes that helper's policy.
+export type { RetryPolicy };
+
 /**
  * The message bus port: publish batches, consume as a group with batch handlers, commit after
  * handling. Adapters: Kafka (kafkajs) between services, in-process inside the embedded pipeline.
- * Delivery is at least once; handlers must be idempotent (DESIGN.md 3).
+ * Delivery is at least once; handlers must be idempotent (docs/architecture.md, "Delivery guarantees").
  */
 export type MessageHeaders = Record<string, string>;
 
@@ -31,19 +36,19 @@ export interface BatchContext {
 /** Handles messages of one topic partition, in order. Resolving commits them; throwing retries. */
 export type BatchHandler = (batch: readonly IncomingMessage[], context: BatchContext) => Promise<void>;
 
-export interface RetryPolicy {
-  /** Tries per batch (and per isolated message) before the message goes to the dead-letter topic. */
-  readonly attempts: number;
-  readonly initialDelayMs: number;
-  readonly maxDelayMs: number;
-}
-
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { attempts: 3, initialDelayMs: 200, maxDelayMs: 5_000 };
+/** Consumers of one partition that failed together must not retry in lockstep, hence the jitter. */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  attempts: 3,
+  initialDelayMs: 200,
+  maxDelayMs: 5_000,
+  jitter: 0.5,
+};
 
 export interface ConsumeOptions {
   readonly groupId: string;
   readonly topics: readonly string[];
   readonly handleBatch: BatchHandler;
+  /** Tries per batch (and per isolated message) before the message goes to the dead-letter topic. */
   readonly retry?: RetryPolicy;
   /** A new group starts at the oldest message (default) rather than only new ones. */
   readonly fromBeginning?: boolean;

@@ -1,37 +1,24 @@
-import { DEAD_LETTER_HEADERS } from '../dead-letter';
-import {
-  PermanentMessageError,
-  type IncomingMessage,
-  type OutgoingMessage,
-  type RetryPolicy,
-} from '../message-bus.port';
+import { eventually } from '@leadledger/testing';
+import { CONTRACT_RETRY, messageBusContract } from '../../testing/message-bus.contract';
+import type { IncomingMessage, OutgoingMessage } from '../message-bus.port';
 import type { MessagingObserver } from '../messaging-observer';
-import { ConsumerGroupStoppedError, InProcessMessageBus, partitionOf } from './in-process-message-bus';
+import { PermanentMessageError } from '../message-bus.port';
+import { InProcessMessageBus, partitionOf } from './in-process-message-bus';
 
-const FAST_RETRY: RetryPolicy = { attempts: 2, initialDelayMs: 1, maxDelayMs: 1 };
+messageBusContract('InProcessMessageBus', {
+  createBus: async () => new InProcessMessageBus({ drainTimeoutMs: 100 }),
+  testTimeoutMs: 10_000,
+  eventuallyTimeoutMs: 5_000,
+});
 
-const message = (
-  topic: string,
-  key: string,
-  value: string,
-  headers: Record<string, string> = {},
-): OutgoingMessage => ({
+const message = (topic: string, key: string, value: string): OutgoingMessage => ({
   topic,
   key,
   value,
-  headers,
+  headers: {},
 });
 
-/** Fails the test instead of hanging it when a publish never resolves (a deadlock). */
-function within<T>(ms: number, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    work,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`still waiting after ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
+const valuesOf = (batch: readonly IncomingMessage[]): string[] => batch.map((m) => m.value ?? '');
 
 function gate() {
   let open!: () => void;
@@ -43,35 +30,32 @@ describe('InProcessMessageBus', () => {
   let bus: InProcessMessageBus;
 
   beforeEach(() => {
-    bus = new InProcessMessageBus({ retry: FAST_RETRY });
+    bus = new InProcessMessageBus({ retry: CONTRACT_RETRY, drainTimeoutMs: 100 });
   });
 
   afterEach(async () => {
     await bus.close();
   });
 
-  it('keeps the order of each key, puts a key always on one partition, and numbers offsets per partition', async () => {
+  it('puts a key on the partition its FNV-1a hash names, numbering offsets per partition from 0', async () => {
     const received: IncomingMessage[] = [];
     await bus.consume({
       groupId: 'scoring',
       topics: ['leads'],
-      handleBatch: async (batch) => {
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 3));
-        received.push(...batch);
-      },
+      handleBatch: async (batch) => void received.push(...batch),
     });
     const keys = ['lead-a', 'lead-b', 'lead-c', 'lead-d', 'lead-e'];
-    const publishes = Array.from({ length: 20 }, (_, round) =>
-      bus.publish(keys.map((key) => message('leads', key, `${key}:${round}`))),
-    );
 
-    await Promise.all(publishes);
+    for (let round = 0; round < 4; round++) {
+      await bus.publish(keys.map((key) => message('leads', key, `${key}:${round}`)));
+    }
+    await bus.whenIdle();
 
-    expect(received).toHaveLength(100);
+    expect(received).toHaveLength(20);
     for (const key of keys) {
-      const ofKey = received.filter((m) => m.key === key);
-      expect(ofKey.map((m) => m.value)).toEqual(Array.from({ length: 20 }, (_, round) => `${key}:${round}`));
-      expect(new Set(ofKey.map((m) => m.partition))).toEqual(new Set([partitionOf(key, 3)]));
+      expect(new Set(received.filter((m) => m.key === key).map((m) => m.partition))).toEqual(
+        new Set([partitionOf(key, 3)]),
+      );
     }
     for (const partition of [0, 1, 2]) {
       const offsets = received.filter((m) => m.partition === partition).map((m) => m.offset);
@@ -79,135 +63,21 @@ describe('InProcessMessageBus', () => {
     }
   });
 
-  it("gives every group each message once, and shares a group's partitions among its members", async () => {
-    const handledBy = { scoringOne: [] as string[], scoringTwo: [] as string[], forecasting: [] as string[] };
-    const record = (into: string[]) => async (batch: readonly IncomingMessage[]) =>
-      void into.push(...batch.map((m) => m.value ?? ''));
-    await bus.consume({ groupId: 'scoring', topics: ['leads'], handleBatch: record(handledBy.scoringOne) });
-    await bus.consume({ groupId: 'scoring', topics: ['leads'], handleBatch: record(handledBy.scoringTwo) });
-    await bus.consume({
-      groupId: 'forecasting',
-      topics: ['leads'],
-      handleBatch: record(handledBy.forecasting),
-    });
-    const values = Array.from({ length: 30 }, (_, i) => `v${i}`);
-
-    await bus.publish(values.map((value, i) => message('leads', `lead-${i}`, value)));
-
-    expect([...handledBy.scoringOne, ...handledBy.scoringTwo].sort()).toEqual([...values].sort());
-    expect(handledBy.scoringOne.length).toBeGreaterThan(0);
-    expect(handledBy.scoringTwo.length).toBeGreaterThan(0);
-    expect([...handledBy.forecasting].sort()).toEqual([...values].sort());
-  });
-
-  it('resolves publish() only after every subscribed group has handled the messages', async () => {
-    const handled: string[] = [];
-    const slowly = (group: string) => async (batch: readonly IncomingMessage[]) => {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      handled.push(...batch.map((m) => `${group}:${m.value}`));
-    };
-    await bus.consume({ groupId: 'scoring', topics: ['leads'], handleBatch: slowly('scoring') });
-    await bus.consume({ groupId: 'acceptance', topics: ['leads'], handleBatch: slowly('acceptance') });
-
-    await bus.publish([message('leads', 'lead-1', 'captured')]);
-
-    expect(handled.sort()).toEqual(['acceptance:captured', 'scoring:captured']);
-  });
-
   it('hands messages published together to the handler as one batch', async () => {
     const batches: string[][] = [];
     await bus.consume({
       groupId: 'scoring',
       topics: ['leads'],
-      handleBatch: async (batch) => void batches.push(batch.map((m) => m.value ?? '')),
+      handleBatch: async (batch) => void batches.push(valuesOf(batch)),
     });
 
     await bus.publish(['a', 'b', 'c'].map((value) => message('leads', 'lead-1', value)));
+    await bus.whenIdle();
 
     expect(batches).toEqual([['a', 'b', 'c']]);
   });
 
-  it('dead-letters a poison message to <topic>.dlq with why and where, and still handles the next one', async () => {
-    const handled: string[] = [];
-    const deadLetters: IncomingMessage[] = [];
-    const observed: string[] = [];
-    const observer: MessagingObserver = {
-      onDeadLettered: (m) => observed.push(`dead-lettered:${m.value}`),
-      onConsumed: (batch, seconds, group) =>
-        observed.push(`consumed:${group}:${batch.length}:${seconds >= 0}`),
-    };
-    bus = new InProcessMessageBus({
-      retry: FAST_RETRY,
-      observer,
-      now: () => new Date('2026-11-23T10:00:00Z'),
-    });
-    await bus.consume({
-      groupId: 'lead-capture',
-      topics: ['leads.inbound'],
-      handleBatch: async (batch) => {
-        if (batch.some((m) => m.value === 'poison'))
-          throw new PermanentMessageError('email: must be an email');
-        handled.push(...batch.map((m) => m.value ?? ''));
-      },
-    });
-    await bus.consume({
-      groupId: 'dlq-inspector',
-      topics: ['leads.inbound.dlq'],
-      handleBatch: async (batch) => void deadLetters.push(...batch),
-    });
-
-    await bus.publish(
-      ['first', 'poison', 'next'].map((value) =>
-        message('leads.inbound', 'lead-1', value, { ce_id: `id-${value}` }),
-      ),
-    );
-
-    // publish() waited for the dead letter's consumer too: nothing is in flight any more.
-    expect(handled).toEqual(['first', 'next']);
-    expect(deadLetters).toHaveLength(1);
-    const partition = partitionOf('lead-1', 3);
-    expect(deadLetters[0]).toMatchObject({
-      topic: 'leads.inbound.dlq',
-      key: 'lead-1',
-      value: 'poison',
-      headers: {
-        ce_id: 'id-poison',
-        [DEAD_LETTER_HEADERS.error]: 'email: must be an email',
-        [DEAD_LETTER_HEADERS.errorType]: 'PermanentMessageError',
-        [DEAD_LETTER_HEADERS.originalTopic]: 'leads.inbound',
-        [DEAD_LETTER_HEADERS.originalPartition]: String(partition),
-        [DEAD_LETTER_HEADERS.originalOffset]: '1',
-        [DEAD_LETTER_HEADERS.consumerGroup]: 'lead-capture',
-        [DEAD_LETTER_HEADERS.failedAt]: '2026-11-23T10:00:00.000Z',
-      },
-    });
-    expect(observed).toEqual(
-      expect.arrayContaining([
-        'dead-lettered:poison',
-        'consumed:lead-capture:3:true',
-        'consumed:dlq-inspector:1:true',
-      ]),
-    );
-  });
-
-  it('retries a failing batch and hands it over again until it succeeds', async () => {
-    let failuresLeft = 1;
-    const calls: string[][] = [];
-    await bus.consume({
-      groupId: 'scoring',
-      topics: ['leads'],
-      handleBatch: async (batch) => {
-        calls.push(batch.map((m) => m.value ?? ''));
-        if (failuresLeft-- > 0) throw new Error('store busy');
-      },
-    });
-
-    await bus.publish([message('leads', 'lead-1', 'a')]);
-
-    expect(calls).toEqual([['a'], ['a']]);
-  });
-
-  it('does not deadlock when handlers publish: to another topic, back in a cycle, and onto their own partition', async () => {
+  it('lets handlers publish anywhere, their own partition included, and whenIdle() waits for that too', async () => {
     const handled: string[] = [];
     await bus.consume({
       groupId: 'scoring',
@@ -229,15 +99,14 @@ describe('InProcessMessageBus', () => {
       handleBatch: async (batch) => {
         for (const m of batch) {
           handled.push(`acceptance:${m.value}`);
-          // Back to the topic whose handler is waiting for this publish to return.
           await bus.publish([message('leads', m.key ?? '', 'accepted')]);
         }
       },
     });
 
-    await within(2_000, bus.publish([message('leads', 'lead-1', 'captured')]));
+    await bus.publish([message('leads', 'lead-1', 'captured')]);
+    await bus.whenIdle();
 
-    // The outer publish also waited for everything its handlers published in turn.
     expect(handled[0]).toBe('scoring:captured');
     expect([...handled].sort()).toEqual([
       'acceptance:scored',
@@ -247,31 +116,38 @@ describe('InProcessMessageBus', () => {
     ]);
   });
 
-  it('keeps messages published before anyone subscribed for a group that subscribes from the beginning', async () => {
-    await bus.publish([message('leads', 'lead-1', 'early-1'), message('leads', 'lead-1', 'early-2')]);
-    const fromBeginning: string[] = [];
-    const onlyNew: string[] = [];
-
+  it('reports deliveries, dead letters and lag to its observer', async () => {
+    const observed: string[] = [];
+    const observer: MessagingObserver = {
+      onPublished: (messages) => observed.push(`published:${messages.length}`),
+      onDeadLettered: (m) => observed.push(`dead-lettered:${m.value}`),
+      onConsumed: (batch, seconds, group) =>
+        observed.push(`consumed:${group}:${batch.length}:${seconds >= 0}`),
+      onLag: (_topic, _partition, lag, group) => observed.push(`lag:${group}:${lag}`),
+    };
+    bus = new InProcessMessageBus({ retry: CONTRACT_RETRY, observer, drainTimeoutMs: 100 });
     await bus.consume({
-      groupId: 'late',
-      topics: ['leads'],
-      fromBeginning: true,
-      handleBatch: async (batch) => void fromBeginning.push(...batch.map((m) => m.value ?? '')),
+      groupId: 'lead-capture',
+      topics: ['leads.inbound'],
+      handleBatch: async (batch) => {
+        if (batch.some((m) => m.value === 'poison')) throw new PermanentMessageError('not JSON');
+      },
     });
-    await bus.consume({
-      groupId: 'latest',
-      topics: ['leads'],
-      fromBeginning: false,
-      handleBatch: async (batch) => void onlyNew.push(...batch.map((m) => m.value ?? '')),
-    });
-    await bus.publish([message('leads', 'lead-1', 'after')]);
 
-    expect(fromBeginning).toEqual(['early-1', 'early-2', 'after']);
-    expect(onlyNew).toEqual(['after']);
+    await bus.publish(['first', 'poison', 'next'].map((value) => message('leads.inbound', 'lead-1', value)));
+    await bus.whenIdle();
+
+    expect(observed).toEqual([
+      'published:3',
+      'published:1', // the dead letter
+      'dead-lettered:poison',
+      'consumed:lead-capture:3:true',
+      'lag:lead-capture:0',
+    ]);
   });
 
   it('bounds what it retains per topic, dropping the oldest', async () => {
-    bus = new InProcessMessageBus({ retry: FAST_RETRY, maxRetainedPerTopic: 5 });
+    bus = new InProcessMessageBus({ retry: CONTRACT_RETRY, maxRetainedPerTopic: 5 });
     const values = Array.from({ length: 8 }, (_, i) => `v${i}`);
     for (const value of values) await bus.publish([message('leads', `lead-${value}`, value)]);
     const received: string[] = [];
@@ -279,51 +155,65 @@ describe('InProcessMessageBus', () => {
     await bus.consume({
       groupId: 'late',
       topics: ['leads'],
-      handleBatch: async (batch) => void received.push(...batch.map((m) => m.value ?? '')),
+      handleBatch: async (batch) => void received.push(...valuesOf(batch)),
     });
     await bus.publish([message('leads', 'lead-x', 'after')]);
+    await bus.whenIdle();
 
     expect(received.sort()).toEqual(['after', 'v3', 'v4', 'v5', 'v6', 'v7']);
   });
 
-  it('resumes a group where it stopped, like committed offsets', async () => {
+  it('never drops what a subscribed group has yet to handle, whatever the bound', async () => {
+    bus = new InProcessMessageBus({ retry: CONTRACT_RETRY, maxRetainedPerTopic: 2 });
+    const release = gate();
     const received: string[] = [];
-    const handleBatch = async (batch: readonly IncomingMessage[]) =>
-      void received.push(...batch.map((m) => m.value ?? ''));
+    await bus.consume({
+      groupId: 'slow',
+      topics: ['leads'],
+      handleBatch: async (batch) => {
+        await release.opened;
+        received.push(...valuesOf(batch));
+      },
+    });
+
+    for (let i = 0; i < 6; i++) await bus.publish([message('leads', 'lead-1', `v${i}`)]);
+    release.open();
+    await bus.whenIdle();
+
+    expect(received).toEqual(['v0', 'v1', 'v2', 'v3', 'v4', 'v5']);
+  });
+
+  it('resumes a group where it stopped, with what was published meanwhile, like committed offsets', async () => {
+    const received: string[] = [];
+    const handleBatch = async (batch: readonly IncomingMessage[]) => void received.push(...valuesOf(batch));
     const first = await bus.consume({ groupId: 'scoring', topics: ['leads'], handleBatch });
     await bus.publish([message('leads', 'lead-1', 'before-stop')]);
+    await bus.whenIdle();
     await first.stop();
 
     await bus.publish([message('leads', 'lead-1', 'while-stopped')]);
     await bus.consume({ groupId: 'scoring', topics: ['leads'], handleBatch });
     await bus.publish([message('leads', 'lead-1', 'after-restart')]);
+    await eventually(() => (received.length >= 3 ? true : undefined), 2_000);
 
     expect(received).toEqual(['before-stop', 'while-stopped', 'after-restart']);
   });
 
-  it('rejects a publish whose group stops before handling it, so the publisher does not count it as safe', async () => {
-    const started = gate();
-    const released = gate();
+  it('lets running groups catch up on close(), for at most drainTimeoutMs', async () => {
     const handled: string[] = [];
-    const consumption = await bus.consume({
+    await bus.consume({
       groupId: 'scoring',
       topics: ['leads'],
-      handleBatch: async (batch, context) => {
-        started.open();
-        await released.opened;
-        await context.heartbeat(); // the safe point where a stop ends the delivery
-        handled.push(...batch.map((m) => m.value ?? ''));
+      handleBatch: async (batch) => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        handled.push(...valuesOf(batch));
       },
     });
+    await bus.publish([message('leads', 'lead-1', 'published-before-close')]);
 
-    const publishing = bus.publish([message('leads', 'lead-1', 'interrupted')]);
-    await started.opened;
-    const stopping = consumption.stop();
-    released.open();
-    await stopping;
+    await bus.close();
 
-    await expect(publishing).rejects.toBeInstanceOf(ConsumerGroupStoppedError);
-    expect(handled).toEqual([]);
+    expect(handled).toEqual(['published-before-close']);
   });
 
   it('answers ping() until closed and refuses work afterwards', async () => {

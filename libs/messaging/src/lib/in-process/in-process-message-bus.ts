@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import {
   DEFAULT_RETRY_POLICY,
@@ -21,61 +20,57 @@ export interface InProcessMessageBusOptions {
   readonly maxBatchSize?: number;
   /** For consume() calls that bring no policy of their own. */
   readonly retry?: RetryPolicy;
+  /** How long close() lets running consumers catch up before it stops them (default 5 s). */
+  readonly drainTimeoutMs?: number;
   readonly observer?: MessagingObserver;
   readonly now?: () => Date;
-}
-
-/** Rejects a publish() whose messages a consumer group can no longer handle: it stopped first. */
-export class ConsumerGroupStoppedError extends Error {
-  override readonly name = 'ConsumerGroupStoppedError';
 }
 
 const DEFAULT_PARTITIONS = 3;
 const DEFAULT_MAX_RETAINED_PER_TOPIC = 10_000;
 const DEFAULT_MAX_BATCH_SIZE = 500;
+const DEFAULT_DRAIN_TIMEOUT_MS = 5_000;
 
 /**
- * The MessageBus of the embedded single-process pipeline: no broker, the same delivery semantics
- * where they matter. Topics have partitions chosen by a stable hash of the key, so one key's
- * messages keep their order; every consumer group gets every message once; a group's members share
- * the partitions; each partition's batch goes through the same deliverBatch as on Kafka (retries,
- * poison isolation, `<topic>.dlq`, which is an ordinary topic here that others may consume).
+ * The MessageBus of the embedded single-process pipeline: no broker, and only guarantees Kafka
+ * gives too, so code and tests that work here work on Kafka. Topics have partitions chosen by a
+ * stable hash of the key, so one key's messages keep their order; every consumer group gets every
+ * message; a group's members share the partitions; each partition's batch goes through the same
+ * deliverBatch as on Kafka (retries, poison isolation, `<topic>.dlq`, an ordinary topic here that
+ * others may consume); a group moves past a batch only once it was handled or dead-lettered, and a
+ * group that stops and comes back resumes there (at least once, like committed offsets).
  *
- * Why publish() waits for the consumers: the relay checkpoints its position in the event store
- * after publish() resolves. Kafka makes that safe because an acknowledged message is durable; this
- * bus has no durable log, so a message only counts as safe once handled. publish() therefore
- * resolves only after every consumer group subscribed to the topic has handled or dead-lettered the
- * messages, and transitively whatever their handlers published in turn (a dead letter, a follow-up
- * message). A crash before that leaves the checkpoint behind, and the relay publishes again after
- * the restart: at least once, as on Kafka. If a group stops before handling, publish() rejects
- * with ConsumerGroupStoppedError for the same reason. A group that subscribes only after a message
- * was published does not hold that publish back, so start the consumers before the relay.
+ * publish() resolves once the messages are appended to their topics' logs, like a Kafka ack, and
+ * delivery to the groups follows asynchronously: a resolved publish says nothing about handling.
+ * Wait for the outcome instead (`eventually` in tests, whenIdle() where a process must drain).
  *
- * Why this cannot deadlock: a partition worker never waits for another worker. A publish() made
- * inside a delivery (a handler's, or deliverBatch's dead letter) only appends and resolves at once;
- * what it published is recorded with the delivery, and the outer publish() that waits for this
- * delivery waits for those messages too. So a handler may publish to any topic, its own partition
- * included, or into a cycle of groups, without waiting on its own delivery.
+ * Nothing is durable: the logs and the groups' positions live in memory and die with the process,
+ * so a message no group handled before then is lost although its publish resolved. That is why the
+ * embedded pipeline's lifecycle consumers do not consume the relay's topics from this bus but read
+ * the event store from checkpoints of their own (consumeLifecycleFromStore): this bus carries the
+ * inbound messages and the dead letters only.
  *
  * Retention: every topic keeps its last `maxRetainedPerTopic` messages (10,000 by default) in
  * memory, for a group that subscribes later with fromBeginning, as a Kafka topic's retention does.
  * Older ones are dropped, except that a message a subscribed group has not reached yet is never
  * dropped. A group that comes back after its position was dropped resumes at the oldest retained
- * message. Nothing survives the process.
+ * message.
  */
 export class InProcessMessageBus implements MessageBus {
   private readonly partitionCount: number;
   private readonly maxRetainedPerTopic: number;
   private readonly maxBatchSize: number;
   private readonly defaultRetry: RetryPolicy;
+  private readonly drainTimeoutMs: number;
   private readonly observer: MessagingObserver | undefined;
   private readonly now: () => Date;
   private readonly topics = new Map<string, TopicLog>();
   /** A group's next offset per partition and topic; kept when the group stops, like Kafka's committed offsets. */
   private readonly groupPositions = new Map<string, number[]>();
   private readonly consumptions = new Set<InProcessConsumption>();
-  /** Set while a delivery runs, so a publish() from inside it can be told apart. */
-  private readonly deliveryScope = new AsyncLocalStorage<DeliveryScope>();
+  /** The partition workers running now, and the wake-ups about to start more: what whenIdle() waits for. */
+  private readonly runningWorkers = new Set<Promise<void>>();
+  private scheduledWakeUps = 0;
   private closed = false;
 
   constructor(options: InProcessMessageBusOptions = {}) {
@@ -83,24 +78,18 @@ export class InProcessMessageBus implements MessageBus {
     this.maxRetainedPerTopic = options.maxRetainedPerTopic ?? DEFAULT_MAX_RETAINED_PER_TOPIC;
     this.maxBatchSize = options.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
     this.defaultRetry = options.retry ?? DEFAULT_RETRY_POLICY;
+    this.drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
     this.observer = options.observer;
     this.now = options.now ?? (() => new Date());
   }
 
+  /** Resolves once the messages are in their topics' logs; the consumers get them afterwards. */
   async publish(messages: readonly OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return;
     this.assertOpen();
-    const appended = messages.map((message) => this.append(message));
+    const topics = new Set(messages.map((message) => this.append(message)));
     this.observer?.onPublished?.(messages);
-    for (const topic of new Set(appended.map(({ topic }) => topic))) this.wakeWorkers(topic);
-
-    const handled = appended.map(({ handled }) => handled);
-    const scope = this.deliveryScope.getStore();
-    if (scope) {
-      scope.published.push(...handled);
-      return;
-    }
-    await Promise.all(handled);
+    for (const topic of topics) this.wakeWorkers(topic);
   }
 
   async consume(options: ConsumeOptions): Promise<Consumption> {
@@ -130,117 +119,123 @@ export class InProcessMessageBus implements MessageBus {
     this.assertOpen();
   }
 
+  /**
+   * Resolves once every running group has handled or dead-lettered everything published so far,
+   * and what their handlers published in turn. A group that keeps failing on something other than
+   * its handler (deliverBatch cannot store a dead letter) never gets idle: bound the wait.
+   */
+  async whenIdle(): Promise<void> {
+    while (this.scheduledWakeUps > 0 || this.runningWorkers.size > 0) {
+      if (this.runningWorkers.size > 0) await Promise.allSettled([...this.runningWorkers]);
+      else await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /**
+   * Lets the running groups catch up (for at most `drainTimeoutMs`), since nothing survives the
+   * process, then stops them (an unfinished batch at its next safe point) and drops the logs.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await withTimeout(this.whenIdle(), this.drainTimeoutMs);
     await Promise.all([...this.consumptions].map((consumption) => consumption.stop()));
     this.topics.clear();
   }
 
-  private append(outgoing: OutgoingMessage): { topic: TopicLog; handled: Promise<void> } {
+  private append(outgoing: OutgoingMessage): TopicLog {
     const topic = this.topicLog(outgoing.topic);
     const partition = partitionOf(outgoing.key, this.partitionCount);
     const log = topic.partitions[partition];
-    const entry: LogEntry = {
-      message: {
-        topic: outgoing.topic,
-        partition,
-        offset: String(log.nextOffset),
-        key: outgoing.key,
-        value: outgoing.value,
-        headers: { ...outgoing.headers },
-        timestamp: this.now(),
-      },
-      handledBy: new Map(),
-    };
-    for (const groupId of topic.subscriptions.keys()) entry.handledBy.set(groupId, deferred());
-    log.entries.push(entry);
+    log.entries.push({
+      topic: outgoing.topic,
+      partition,
+      offset: String(log.nextOffset),
+      key: outgoing.key,
+      value: outgoing.value,
+      headers: { ...outgoing.headers },
+      timestamp: this.now(),
+    });
     log.nextOffset++;
     topic.retentionOrder.push(partition);
     this.trim(topic);
-    const handled = Promise.all([...entry.handledBy.values()].map(({ promise }) => promise)).then(
-      () => undefined,
-    );
-    // Nobody may be waiting (a publish inside a delivery whose outcome nobody awaits any more).
-    handled.catch(() => undefined);
-    return { topic, handled };
+    return topic;
   }
 
   private wakeWorkers(topic: TopicLog): void {
     // Deferred so a handler never starts inside its publisher's call stack, and so that messages
-    // published in one tick are delivered together. Workers run outside any delivery scope, even
-    // when woken by a publish inside a handler.
-    queueMicrotask(() =>
-      this.deliveryScope.exit(() => {
-        for (const subscription of topic.subscriptions.values()) {
-          for (let partition = 0; partition < this.partitionCount; partition++) {
-            void this.drainPartition(topic, subscription, partition);
-          }
+    // published in one tick are delivered together.
+    this.scheduledWakeUps++;
+    queueMicrotask(() => {
+      this.scheduledWakeUps--;
+      for (const subscription of topic.subscriptions.values()) {
+        for (let partition = 0; partition < this.partitionCount; partition++) {
+          this.startWorker(topic, subscription, partition);
         }
-      }),
-    );
+      }
+    });
   }
 
-  /** One worker per group, topic and partition: batches strictly in order, one at a time. */
+  /** One worker per group, topic and partition at a time, so a partition's batches go strictly in order. */
+  private startWorker(topic: TopicLog, subscription: Subscription, partition: number): void {
+    if (subscription.draining[partition]) return;
+    subscription.draining[partition] = true;
+    const worker = this.drainPartition(topic, subscription, partition).finally(() => {
+      subscription.draining[partition] = false;
+      this.runningWorkers.delete(worker);
+    });
+    this.runningWorkers.add(worker);
+  }
+
   private async drainPartition(
     topic: TopicLog,
     subscription: Subscription,
     partition: number,
   ): Promise<void> {
-    if (subscription.draining[partition]) return;
-    subscription.draining[partition] = true;
-    try {
-      for (;;) {
-        const member = subscription.memberFor(partition);
-        const log = topic.partitions[partition];
-        const from = Math.max(subscription.positions[partition], log.firstOffset);
-        if (!member || from >= log.nextOffset) return;
-        const until = Math.min(log.nextOffset, from + this.maxBatchSize);
-        const entries = log.entries.slice(from - log.firstOffset, until - log.firstOffset);
-        // Tracked as a whole, so a stopping member waits until the outcome is recorded, not just handled.
-        const delivery = this.deliver(topic, subscription, entries, member);
-        member.deliveries.add(delivery);
-        try {
-          await delivery;
-        } finally {
-          member.deliveries.delete(delivery);
-        }
+    for (;;) {
+      const member = subscription.memberFor(partition);
+      const log = topic.partitions[partition];
+      const from = Math.max(subscription.positions[partition], log.firstOffset);
+      if (!member || from >= log.nextOffset) return;
+      const until = Math.min(log.nextOffset, from + this.maxBatchSize);
+      const batch = log.entries.slice(from - log.firstOffset, until - log.firstOffset);
+      // Tracked as a whole, so a stopping member waits until the outcome is recorded, not just handled.
+      const delivery = this.deliver(topic, subscription, batch, member);
+      member.deliveries.add(delivery);
+      try {
+        await delivery;
+      } finally {
+        member.deliveries.delete(delivery);
       }
-    } finally {
-      subscription.draining[partition] = false;
     }
   }
 
   /**
-   * Hands one partition's entries to deliverBatch and moves the group past them once handled.
-   * Abandoned (stopping member) or failed deliveries leave the position where it was.
+   * Hands one partition's batch to deliverBatch and moves the group past it once handled or
+   * dead-lettered. Abandoned (stopping member) or failed deliveries leave the position where it was.
    */
   private async deliver(
     topic: TopicLog,
     subscription: Subscription,
-    entries: readonly LogEntry[],
+    batch: readonly IncomingMessage[],
     member: GroupMember,
   ): Promise<void> {
-    const batch = entries.map(({ message }) => message);
     const { partition } = batch[0];
-    const scope: DeliveryScope = { published: [] };
     const startedAt = performance.now();
     let delivered: boolean;
     try {
-      delivered = await this.deliveryScope.run(scope, () =>
-        deliverUnlessStopped(batch, member.signal, {
-          handleBatch: member.handleBatch,
-          retry: member.retry,
-          consumerGroup: member.groupId,
-          context: { heartbeat: async () => undefined },
-          publishDeadLetters: (deadLetters) => this.publish(deadLetters),
-          observer: this.observer,
-          now: this.now,
-        }),
-      );
+      delivered = await deliverUnlessStopped(batch, member.signal, {
+        handleBatch: member.handleBatch,
+        retry: member.retry,
+        consumerGroup: member.groupId,
+        context: { heartbeat: async () => undefined },
+        publishDeadLetters: (deadLetters) => this.publish(deadLetters),
+        observer: this.observer,
+        now: this.now,
+      });
     } catch (error) {
-      // Only an unforeseen failure gets here (appending a dead letter cannot fail). Like a crashed
-      // Kafka consumer, the batch is tried again after a pause instead of being skipped.
+      // Only an unforeseen failure gets here (appending a dead letter cannot fail unless the bus
+      // is closed). Like a crashed Kafka consumer, the batch is tried again after a pause.
       this.observer?.onConsumerError?.(member.groupId, error);
       await member.signal.sleep(member.retry.maxDelayMs);
       return;
@@ -250,13 +245,6 @@ export class InProcessMessageBus implements MessageBus {
 
     const log = topic.partitions[partition];
     subscription.positions[partition] = Number(batch[batch.length - 1].offset) + 1;
-    const publishedMeanwhile = Promise.all(scope.published).then(() => undefined);
-    publishedMeanwhile.catch(() => undefined); // awaited through handledBy, if anyone still waits
-    for (const entry of entries) {
-      // Settles once what the handler published has been handled too (see the class comment).
-      entry.handledBy.get(member.groupId)?.resolve(publishedMeanwhile);
-      entry.handledBy.delete(member.groupId);
-    }
     this.observer?.onLag?.(
       topic.name,
       partition,
@@ -278,21 +266,6 @@ export class InProcessMessageBus implements MessageBus {
         continue;
       }
       topic.subscriptions.delete(member.groupId);
-      this.abandonPendingOf(topic, member.groupId);
-    }
-  }
-
-  /** Nobody will handle these for the group any more: their publishers must not count them as safe. */
-  private abandonPendingOf(topic: TopicLog, groupId: string): void {
-    for (const log of topic.partitions) {
-      for (const entry of log.entries) {
-        const pending = entry.handledBy.get(groupId);
-        if (!pending) continue;
-        pending.reject(
-          new ConsumerGroupStoppedError(`consumer group ${groupId} stopped before handling ${topic.name}`),
-        );
-        entry.handledBy.delete(groupId);
-      }
     }
   }
 
@@ -348,17 +321,11 @@ export class InProcessMessageBus implements MessageBus {
   }
 }
 
-interface LogEntry {
-  readonly message: IncomingMessage;
-  /** One per group subscribed when the message was published; settles when that group handled it. */
-  readonly handledBy: Map<string, Deferred>;
-}
-
 interface PartitionLog {
   /** Offset of entries[0]; offsets before it were dropped by retention. */
   firstOffset: number;
   nextOffset: number;
-  readonly entries: LogEntry[];
+  readonly entries: IncomingMessage[];
 }
 
 interface TopicLog {
@@ -376,11 +343,6 @@ interface GroupMember {
   readonly retry: RetryPolicy;
   readonly signal: StopSignal;
   readonly deliveries: Set<Promise<unknown>>;
-}
-
-interface DeliveryScope {
-  /** What the delivery's handler published; the delivered messages count as handled once these are. */
-  readonly published: Promise<void>[];
 }
 
 /** One group on one topic. */
@@ -413,29 +375,22 @@ class InProcessConsumption implements Consumption {
 
   constructor(private readonly leave: () => Promise<void>) {}
 
-  /** Ends the in-flight deliveries at their next safe point; publishes waiting on them reject. */
+  /** Ends the in-flight deliveries at their next safe point; the group gets those batches again when it comes back. */
   stop(): Promise<void> {
     this.stopping ??= this.leave();
     return this.stopping;
   }
 }
 
-interface Deferred {
-  readonly promise: Promise<void>;
-  resolve(value: void | PromiseLike<void>): void;
-  reject(reason: unknown): void;
-}
-
-function deferred(): Deferred {
-  let resolve!: (value: void | PromiseLike<void>) => void;
-  let reject!: (reason: unknown) => void;
-  const promise = new Promise<void>((resolvePromise, rejectPromise) => {
-    resolve = resolvePromise;
-    reject = rejectPromise;
-  });
-  // A rejection that no publisher awaits any more must not surface as an unhandled rejection.
-  promise.catch(() => undefined);
-  return { promise, resolve, reject };
+/** Resolves when `work` does or after `ms`, whichever comes first; never rejects. */
+async function withTimeout(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  try {
+    await Promise.race([work.catch(() => undefined), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** FNV-1a over the key's UTF-8 bytes: stable across runs and processes, unlike any object hash. */

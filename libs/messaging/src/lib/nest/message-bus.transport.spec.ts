@@ -63,7 +63,6 @@ describe('MessageBusTransport', () => {
     return app.get(Seen);
   }
 
-  /** Subscribed before publishing: the in-process publish() then also waits for the dead letters' handling. */
   async function collectDeadLettersOf(topic: string): Promise<IncomingMessage[]> {
     const deadLetters: IncomingMessage[] = [];
     await bus.consume({
@@ -94,6 +93,7 @@ describe('MessageBusTransport', () => {
         headers: {},
       })),
     );
+    await bus.whenIdle();
 
     expect(seen.batches).toEqual([
       {
@@ -118,6 +118,7 @@ describe('MessageBusTransport', () => {
         headers: {},
       })),
     );
+    await bus.whenIdle();
 
     // The batch, then each message alone; the permanent failure was not retried.
     expect(seen.inboundCalls).toEqual([
@@ -141,6 +142,7 @@ describe('MessageBusTransport', () => {
     const deadLetters = await collectDeadLettersOf(INBOUND);
 
     await bus.publish([{ topic: INBOUND, key: 'lead-1', value: 'not json', headers: {} }]);
+    await bus.whenIdle();
 
     // Masked, the permanent error is no longer recognised, so it used up the retries first.
     expect(seen.inboundCalls).toEqual([['not json'], ['not json'], ['not json']]);
@@ -154,6 +156,7 @@ describe('MessageBusTransport', () => {
     await app.close();
 
     await bus.publish([{ topic: LIFECYCLE, key: 'lead-1', value: 'after close', headers: {} }]);
+    await bus.whenIdle();
 
     expect(seen.batches).toEqual([]);
   });

@@ -1,16 +1,21 @@
 import {
   EVENT_NAMES,
-  deadLetterTopicOf,
   eventTypeOf,
   lifecycleTopicOf,
   parseStreamId,
   toEnvelope,
   toKafkaMessage,
 } from '@leadledger/contracts';
-import type { CheckpointStore, EventStore, GlobalPosition, RecordedEvent } from '@leadledger/eventstore';
-import { DEAD_LETTER_HEADERS } from '../dead-letter';
+import {
+  retry,
+  type CheckpointStore,
+  type EventStore,
+  type GlobalPosition,
+  type RecordedEvent,
+} from '@leadledger/eventsourcing';
+import { toStoredEventDeadLetter } from '../dead-letter';
 import type { MessageBus, OutgoingMessage } from '../message-bus.port';
-import { inBatches } from './in-batches';
+import { forEachStoredBatch } from '../stored-batches';
 
 export interface RelayObserver {
   /** A batch reached the bus and its checkpoint was saved. */
@@ -39,6 +44,8 @@ export interface EventRelayOptions {
 /** Every versioned type of the catalog: the relay publishes domain events, not the store's bookkeeping. */
 const DOMAIN_EVENT_TYPES: readonly string[] = EVENT_NAMES.map((name) => eventTypeOf(name));
 const MAX_RESTART_DELAY_MS = 30_000;
+/** Relays of several services that lost the store together must not all come back at the same instant. */
+const RESTART_JITTER = 0.5;
 /** Dead letters of events whose stream maps to no lifecycle topic land beside this name. */
 const UNROUTABLE_TOPIC = 'leadledger.relay.unroutable';
 
@@ -66,34 +73,40 @@ export class EventRelay {
 
   /** Relays until `signal` aborts; failures are reported and followed by a resume from the checkpoint. */
   async run(signal: AbortSignal): Promise<void> {
-    let failuresInARow = 0;
-    while (!signal.aborted) {
-      try {
-        await this.relayFromCheckpoint(signal, () => (failuresInARow = 0));
-      } catch (error) {
-        if (signal.aborted) return;
-        this.options.observer?.onFailure?.(this.options.name, error);
-        const delay = Math.min(MAX_RESTART_DELAY_MS, this.restartDelayMs * 2 ** failuresInARow++);
-        await pause(delay, signal);
-      }
+    try {
+      await retry((attempt) => this.relayFromCheckpoint(signal, () => attempt.madeProgress()), {
+        attempts: Infinity,
+        initialDelayMs: this.restartDelayMs,
+        maxDelayMs: MAX_RESTART_DELAY_MS,
+        jitter: RESTART_JITTER,
+        signal,
+        onRetry: (error) => this.options.observer?.onFailure?.(this.options.name, error),
+      });
+    } catch (error) {
+      // A failure while stopping is the stop's doing; the checkpoint already says where to resume.
+      if (!signal.aborted) throw error;
     }
   }
 
   private async relayFromCheckpoint(signal: AbortSignal, onProgress: () => void): Promise<void> {
     const checkpoint = await this.checkpoints.load(this.options.name);
-    const events = this.store.subscribeToAll({
+    const options = {
       from: checkpoint ?? 'start',
       eventTypes: DOMAIN_EVENT_TYPES,
+      batchSize: this.batchSize,
+      maxBatchWaitMs: this.maxBatchWaitMs,
       signal,
-    });
-    for await (const batch of inBatches(events, this.batchSize, this.maxBatchWaitMs)) {
+    } as const;
+    await forEachStoredBatch(this.store, options, async (batch) => {
       const messages = batch.map((event) => this.toMessage(event));
       await this.bus.publish(messages);
       const last = batch[batch.length - 1];
       await this.checkpoints.save(this.options.name, last.position);
       onProgress();
       this.options.observer?.onRelayed?.(this.options.name, messages, last.position, last.recordedAt);
-    }
+    });
+    if (!signal.aborted)
+      throw new Error('the event store ended the subscription before the relay was stopped');
   }
 
   private toMessage(event: RecordedEvent): OutgoingMessage {
@@ -105,34 +118,7 @@ export class EventRelay {
     } catch (error) {
       // Holding the relay up for one malformed event would stop every stream behind it.
       this.options.observer?.onUnpublishable?.(this.options.name, event, error);
-      const failure = error instanceof Error ? error : new Error(String(error));
-      return {
-        topic: deadLetterTopicOf(topic),
-        key: event.streamId,
-        value: JSON.stringify(event.data ?? null),
-        headers: {
-          [DEAD_LETTER_HEADERS.error]: failure.message,
-          [DEAD_LETTER_HEADERS.errorType]: failure.name,
-          [DEAD_LETTER_HEADERS.originalTopic]: topic,
-          [DEAD_LETTER_HEADERS.failedAt]: new Date().toISOString(),
-          dlq_event_id: event.id,
-          dlq_event_type: event.type,
-          dlq_stream_id: event.streamId,
-          dlq_position: event.position.toString(),
-        },
-      };
+      return toStoredEventDeadLetter(event, error, { originalTopic: topic }, new Date());
     }
   }
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }
