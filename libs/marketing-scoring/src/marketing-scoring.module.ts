@@ -5,22 +5,23 @@ import {
   CLOCK,
   EVENT_STORE,
   SERVICE_ENVIRONMENT,
+  provideLifecycleConsumer,
   provideProjections,
   provideSchedule,
 } from '@leadledger/platform';
 import { Module } from '@nestjs/common';
-import { LifecycleScoringController } from './consumers/lifecycle-scoring.controller';
+import { lifecycleScoring } from './consumers/lifecycle-scoring.consumer';
 import { ScoringController } from './http/scoring.controller';
 import { DEFAULT_SCORING_MODEL_PATH, loadScoringModel, type LoadedScoringModel } from './load-scoring-model';
 import { MarketingScoringService } from './marketing-scoring.service';
 import { scoreViewProjection } from './projections/score-view';
 import { decayReviews, reviewDecay } from './schedules/decay-reviews';
 import { ScoringMetrics } from './scoring-metrics';
-import { DECAY_REVIEWS, MARKETING_SCORING_PROJECTIONS, SCORING_MODEL } from './tokens';
+import { DECAY_REVIEWS, LIFECYCLE_SCORING, MARKETING_SCORING_PROJECTIONS, SCORING_MODEL } from './tokens';
 
 /** Scoring on the lifecycle topic, the decay reviews, and the score over HTTP. */
 @Module({
-  controllers: [LifecycleScoringController, ScoringController],
+  controllers: [ScoringController],
   providers: [
     // SCORING_MODEL names the model file; a bad model stops the service at start, naming the rule.
     {
@@ -47,6 +48,10 @@ import { DECAY_REVIEWS, MARKETING_SCORING_PROJECTIONS, SCORING_MODEL } from './t
       handler: reviewDecay,
     }),
     ScoringMetrics,
+    provideLifecycleConsumer(LIFECYCLE_SCORING, {
+      inject: [MarketingScoringService, ScoringMetrics],
+      consumer: lifecycleScoring,
+    }),
   ],
   exports: [MarketingScoringService],
 })

@@ -11,3 +11,4 @@ export {
   provideSchedule,
   type ScheduleOptions,
 } from './lib/read-models';
+export { ManagedLifecycleConsumer, provideLifecycleConsumer } from './lib/lifecycle-consumers';

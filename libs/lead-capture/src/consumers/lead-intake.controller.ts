@@ -25,7 +25,8 @@ const DEFAULT_ACTOR: Actor = 'integration:kafka';
 export class LeadIntakeController {
   constructor(@Inject(LeadCaptureService) private readonly leads: LeadCaptureService) {}
 
-  @EventPattern(LEADS_INBOUND_TOPIC)
+  // Its own group even inside the pipeline: what lead-capture cannot take is dead-lettered for it alone.
+  @EventPattern(LEADS_INBOUND_TOPIC, { consumerGroup: 'lead-capture' })
   async handle(@Payload() batch: IncomingMessage[]): Promise<void> {
     for (const message of batch) {
       const context = intakeContextOf(message);

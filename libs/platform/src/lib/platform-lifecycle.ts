@@ -38,6 +38,12 @@ export class PlatformLifecycle implements OnApplicationBootstrap, OnModuleDestro
 
   onApplicationBootstrap(): void {
     if (!this.config.relay) return;
+    if (!this.config.kafkaBrokers) {
+      // Embedded: lifecycle consumers read the store from their own checkpoints (see
+      // ManagedLifecycleConsumer); relaying into an in-memory bus would only lose what it holds.
+      this.logger.log('no relay: without Kafka, lifecycle consumers read the event store directly');
+      return;
+    }
     const relay = new EventRelay(this.store, this.storage.checkpoints, this.bus, {
       name: 'lifecycle',
       observer: {
@@ -57,9 +63,7 @@ export class PlatformLifecycle implements OnApplicationBootstrap, OnModuleDestro
       },
     });
     this.relayRun = relay.run(this.relayStop.signal);
-    this.logger.log(
-      `relay publishing ${this.config.eventStoreUrl.split('://')[0]} events to the ${this.config.kafkaBrokers ? 'Kafka' : 'in-process'} bus`,
-    );
+    this.logger.log(`relay publishing ${this.config.eventStoreUrl.split('://')[0]} events to Kafka`);
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -1,4 +1,4 @@
-import { Controller, Injectable, Module, type INestMicroservice } from '@nestjs/common';
+import { Controller, Injectable, Module, type INestMicroservice, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { DEAD_LETTER_HEADERS } from '../dead-letter';
@@ -21,6 +21,7 @@ class Seen {
     isContext: boolean;
   }> = [];
   readonly inboundCalls: string[][] = [];
+  readonly groups: string[] = [];
 }
 
 @Controller()
@@ -46,15 +47,42 @@ class LeadsController {
   }
 }
 
+const SCORED = 'leadledger.test.scored';
+
+/** Two modules on one topic, each as its own consumer group, as the pipeline runs them. */
+@Controller()
+class ScoringController {
+  constructor(private readonly seen: Seen) {}
+
+  @EventPattern(SCORED, { consumerGroup: 'marketing-scoring' })
+  async onScored(@Payload() batch: IncomingMessage[], @Ctx() context: MessageBusContext): Promise<void> {
+    this.seen.groups.push(`${context.getConsumerGroup()}:${batch.map((m) => m.value).join(',')}`);
+    if (batch.some((m) => m.value === 'poison')) throw new PermanentMessageError('scoring cannot take it');
+  }
+}
+
+@Controller()
+class AcceptanceController {
+  constructor(private readonly seen: Seen) {}
+
+  @EventPattern(`${SCORED}.copy`, { consumerGroup: 'sales-acceptance' })
+  async onScored(@Payload() batch: IncomingMessage[], @Ctx() context: MessageBusContext): Promise<void> {
+    this.seen.groups.push(`${context.getConsumerGroup()}:${batch.map((m) => m.value).join(',')}`);
+  }
+}
+
 @Module({ controllers: [LeadsController], providers: [Seen] })
 class LeadsModule {}
+
+@Module({ controllers: [ScoringController, AcceptanceController], providers: [Seen] })
+class TwoGroupsModule {}
 
 describe('MessageBusTransport', () => {
   let bus: InProcessMessageBus;
   let app: INestMicroservice;
 
-  async function start(options: { keepHandlerErrors: boolean }): Promise<Seen> {
-    app = await NestFactory.createMicroservice(LeadsModule, {
+  async function start(options: { keepHandlerErrors: boolean; module?: Type }): Promise<Seen> {
+    app = await NestFactory.createMicroservice(options.module ?? LeadsModule, {
       strategy: new MessageBusTransport(bus, { groupId: 'lead-capture', retry: FAST_RETRY }),
       logger: false,
     });
@@ -159,5 +187,22 @@ describe('MessageBusTransport', () => {
     await bus.whenIdle();
 
     expect(seen.batches).toEqual([]);
+  });
+
+  it('consumes as the consumer group a handler names, dead-lettering for that group only', async () => {
+    const seen = await start({ keepHandlerErrors: true, module: TwoGroupsModule });
+    const deadLetters = await collectDeadLettersOf(SCORED);
+
+    await bus.publish([
+      { topic: SCORED, key: 'lead-1', value: 'poison', headers: {} },
+      { topic: `${SCORED}.copy`, key: 'lead-1', value: 'poison', headers: {} },
+    ]);
+    await bus.whenIdle();
+
+    expect(seen.groups).toContain('marketing-scoring:poison');
+    expect(seen.groups).toContain('sales-acceptance:poison');
+    expect(deadLetters.map((m) => m.headers[DEAD_LETTER_HEADERS.consumerGroup])).toEqual([
+      'marketing-scoring',
+    ]);
   });
 });

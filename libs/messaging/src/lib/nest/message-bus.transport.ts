@@ -21,6 +21,7 @@ import type {
 export const MESSAGE_BUS_TRANSPORT = Symbol('leadledger.message-bus');
 
 export interface MessageBusTransportOptions {
+  /** The group of handlers that name none (`@EventPattern(topic, { consumerGroup })` names one). */
   readonly groupId: string;
   readonly retry?: RetryPolicy;
   /** A new group starts at the oldest message (default) rather than only new ones. */
@@ -103,7 +104,7 @@ export class MessageBusExceptionFilter implements RpcExceptionFilter<unknown> {
  */
 export class MessageBusTransport extends Server implements CustomTransportStrategy {
   override transportId = MESSAGE_BUS_TRANSPORT;
-  private consumption: Consumption | undefined;
+  private consumptions: Consumption[] = [];
 
   constructor(
     private readonly bus: MessageBus,
@@ -121,9 +122,9 @@ export class MessageBusTransport extends Server implements CustomTransportStrate
   }
 
   async close(): Promise<void> {
-    const consumption = this.consumption;
-    this.consumption = undefined;
-    await consumption?.stop();
+    const consumptions = this.consumptions;
+    this.consumptions = [];
+    await Promise.all(consumptions.map((consumption) => consumption.stop()));
   }
 
   on(): never {
@@ -135,7 +136,7 @@ export class MessageBusTransport extends Server implements CustomTransportStrate
   }
 
   private async startConsuming(): Promise<void> {
-    const handlersByTopic = new Map<string, MessageHandler>();
+    const handlersByGroup = new Map<string, Map<string, MessageHandler>>();
     for (const [pattern, handler] of this.messageHandlers) {
       if (!handler.isEventHandler) {
         throw new Error(
@@ -145,23 +146,39 @@ export class MessageBusTransport extends Server implements CustomTransportStrate
       if (!/^[A-Za-z0-9._-]+$/.test(pattern)) {
         throw new Error(`@EventPattern(${pattern}) must name a topic`);
       }
-      handlersByTopic.set(pattern, handler);
+      if (handler.next) {
+        // Nest chains a second handler of one pattern behind the first and runs both in one delivery,
+        // so they could not be given groups of their own: consume a topic in several modules with
+        // LifecycleConsumer values, or give one module the topic.
+        throw new Error(`@EventPattern(${pattern}) is declared twice; one handler per topic per app`);
+      }
+      const group = consumerGroupOf(handler) ?? this.options.groupId;
+      const topics = handlersByGroup.get(group) ?? new Map<string, MessageHandler>();
+      topics.set(pattern, handler);
+      handlersByGroup.set(group, topics);
     }
-    if (handlersByTopic.size === 0) {
+    if (handlersByGroup.size === 0) {
       this.logger.warn(`no @EventPattern handlers: consumer group ${this.options.groupId} consumes nothing`);
       return;
     }
-    // One consume() for all topics: on Kafka, members of one group must subscribe to the same topics.
-    this.consumption = await this.bus.consume({
-      groupId: this.options.groupId,
-      topics: [...handlersByTopic.keys()],
-      retry: this.options.retry,
-      fromBeginning: this.options.fromBeginning,
-      handleBatch: (batch, context) => this.handleBatch(handlersByTopic, batch, context),
-    });
+    // One consume() per group for all its topics: on Kafka, members of one group must subscribe to
+    // the same topics. Each module names its own group, so in a process running several modules a
+    // message one of them cannot handle is dead-lettered for that module only.
+    for (const [groupId, handlersByTopic] of handlersByGroup) {
+      this.consumptions.push(
+        await this.bus.consume({
+          groupId,
+          topics: [...handlersByTopic.keys()],
+          retry: this.options.retry,
+          fromBeginning: this.options.fromBeginning,
+          handleBatch: (batch, context) => this.handleBatch(groupId, handlersByTopic, batch, context),
+        }),
+      );
+    }
   }
 
   private async handleBatch(
+    groupId: string,
     handlersByTopic: ReadonlyMap<string, MessageHandler>,
     batch: readonly IncomingMessage[],
     batchContext: BatchContext,
@@ -169,7 +186,7 @@ export class MessageBusTransport extends Server implements CustomTransportStrate
     const { topic, partition } = batch[0];
     const handler = handlersByTopic.get(topic);
     if (!handler) throw new Error(`no @EventPattern handler for topic ${topic}`);
-    const context = new MessageBusContext([topic, partition, this.options.groupId], batchContext);
+    const context = new MessageBusContext([topic, partition, groupId], batchContext);
     await this.withProcessingHooks(context, async () => {
       try {
         // Nest's handler proxy catches exceptions and returns them as an erroring Observable
@@ -192,6 +209,12 @@ export class MessageBusTransport extends Server implements CustomTransportStrate
       });
     });
   }
+}
+
+/** `@EventPattern(topic, { consumerGroup: 'lead-capture' })`: the module's own group, else the app's. */
+export function consumerGroupOf(handler: MessageHandler): string | undefined {
+  const group: unknown = handler.extras?.consumerGroup;
+  return typeof group === 'string' && group.length > 0 ? group : undefined;
 }
 
 function unmasked(error: unknown): unknown {
