@@ -1,3 +1,5 @@
+import type { EventStore, GlobalPosition, RecordedEvent } from './event-store.port';
+
 const TIMED_OUT = Symbol('timed out');
 
 /**
@@ -49,5 +51,43 @@ async function raceDeadline<T>(promise: Promise<T>, deadline: number): Promise<T
     return await Promise.race([promise, timeout]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+export interface SubscriptionInBatchesOptions {
+  readonly from: 'start' | 'end' | GlobalPosition;
+  readonly eventTypes?: readonly string[];
+  readonly batchSize: number;
+  readonly maxBatchWaitMs: number;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * The store's events from `from`, in batches, for readers that checkpoint per batch (the relay,
+ * consumers, projections). Leaving the loop early (a failed batch, a break) aborts the subscription
+ * first: a live subscription waits for the next append, and an async iterator's return() waits for
+ * that wait, so without the abort a reader that failed would resume only once something new was
+ * appended.
+ */
+export async function* subscriptionInBatches(
+  store: Pick<EventStore, 'subscribeToAll'>,
+  options: SubscriptionInBatchesOptions,
+): AsyncGenerator<RecordedEvent[]> {
+  const leaving = new AbortController();
+  const events = store.subscribeToAll({
+    from: options.from,
+    ...(options.eventTypes ? { eventTypes: options.eventTypes } : {}),
+    signal: AbortSignal.any([options.signal, leaving.signal]),
+  });
+  const batches = inBatches(events, options.batchSize, options.maxBatchWaitMs);
+  try {
+    for (;;) {
+      const next = await batches.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    leaving.abort();
+    await batches.return(undefined);
   }
 }

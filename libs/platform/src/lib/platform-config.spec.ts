@@ -15,6 +15,7 @@ describe('readPlatformConfig', () => {
       eventStoreUrl: 'pglite://./.data',
       port: 3000,
       relay: true,
+      readModels: { schema: 'read' },
     });
   });
 
@@ -35,7 +36,23 @@ describe('readPlatformConfig', () => {
       kafkaBrokers: ['10.0.0.5:9092', 'kafka-2:9092'],
       port: 8080,
       relay: false,
+      readModels: { schema: 'read' },
     });
+  });
+
+  it('keeps the read models beside the events, apart per event store schema, or where READ_MODELS_URL says', () => {
+    const beside = readPlatformConfig({ EVENT_STORE: 'postgres://app@db/leads?schema=staging' }, pipeline);
+    const elsewhere = readPlatformConfig(
+      {
+        EVENT_STORE: 'esdb://es:2113?tls=false',
+        READ_MODELS_URL: 'postgres://app@db/read',
+        READ_SCHEMA: 'crm',
+      },
+      pipeline,
+    );
+
+    expect(beside.readModels).toEqual({ schema: 'staging_read' });
+    expect(elsewhere.readModels).toEqual({ url: 'postgres://app@db/read', schema: 'crm' });
   });
 
   it.each([
@@ -46,6 +63,9 @@ describe('readPlatformConfig', () => {
     [{ PORT: '80a' }, pipeline, 'PORT', /whole number from 1 to 65535/],
     [{ PORT: '70000' }, pipeline, 'PORT', /whole number/],
     [{ RELAY: 'maybe' }, pipeline, 'RELAY', /true or false/],
+    [{ EVENT_STORE: 'esdb://es:2113' }, pipeline, 'READ_MODELS_URL', /required with an EventStoreDB/],
+    [{ READ_MODELS_URL: 'mysql://db' }, pipeline, 'READ_MODELS_URL', /must be a postgres:\/\/ URL/],
+    [{ READ_SCHEMA: 'Read-Models' }, pipeline, 'READ_SCHEMA', /lower-case SQL identifier/],
   ])('stops at %j, naming %s', (env, defaults, variable, problem) => {
     const read = () => readPlatformConfig(env as NodeJS.ProcessEnv, defaults as PlatformDefaults);
 

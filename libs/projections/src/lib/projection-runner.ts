@@ -1,6 +1,6 @@
 import {
-  inBatches,
   retry,
+  subscriptionInBatches,
   type EventStore,
   type GlobalPosition,
   type RecordedEvent,
@@ -214,22 +214,18 @@ export class ProjectionRunner {
             const resubscribe = new AbortController();
             follower.resubscribe = resubscribe;
             let applied = position;
-            const subscription = this.options.events.subscribeToAll({
+            const batches = subscriptionInBatches(this.options.events, {
               from: applied ?? 'start',
               eventTypes: projection.eventTypes,
+              batchSize: this.batchSize,
+              maxBatchWaitMs: this.batchWaitMs,
               signal: AbortSignal.any([signal, resubscribe.signal]),
             });
-            // Aborted before leaving the loop: the subscription may be waiting for events, and leaving
-            // a `for await` waits for it to finish.
-            const leave = () => resubscribe.abort();
-            for await (const batch of inBatches(subscription, this.batchSize, this.batchWaitMs)) {
-              const outcome = await this.apply(projection, batch, applied).catch((error: unknown) => {
-                leave();
-                throw error;
-              });
+            for await (const batch of batches) {
+              const outcome = await this.apply(projection, batch, applied);
               if (!outcome.applied) {
                 this.observer.onCheckpointMoved?.(projection.name, applied, outcome.found);
-                leave();
+                resubscribe.abort();
                 break;
               }
               applied = outcome.position;
