@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { leadStreamId, type LeadScoredData } from '@leadledger/contracts';
-import { openEventStorage, type EventStorage } from '@leadledger/eventstore';
+import { openEventStorage, type EventStorage, type SqlDriver } from '@leadledger/eventstore';
 import { DueItemTicker, ProjectionRunner, scheduledItemsProjection } from '@leadledger/projections';
 import { MarketingScoringService } from '../marketing-scoring.service';
 import { ManualClock, eventNamesOf, seedLead, smallModel } from '../testing/scoring-fixtures';
@@ -93,7 +93,7 @@ describe('decay reviews', () => {
   function runnerOf(onApplied?: (events: number) => void): ProjectionRunner {
     return new ProjectionRunner({
       events: storage.events,
-      db: storage.sql!,
+      db: sqlOf(storage),
       projections: [scheduledItemsProjection(decayReviews)],
       observer: { onApplied: (_name, batch) => onApplied?.(batch.events) },
     });
@@ -101,11 +101,16 @@ describe('decay reviews', () => {
 
   function tickerOf(scoring: MarketingScoringService, clock: ManualClock): DueItemTicker {
     return new DueItemTicker({
-      db: storage.sql!,
+      db: sqlOf(storage),
       scheduler: decayReviews,
       clock,
       handler: reviewDecay(scoring),
     });
+  }
+
+  function sqlOf(opened: EventStorage): SqlDriver {
+    if (!opened.sql) throw new Error('PGlite storage has a SQL driver');
+    return opened.sql;
   }
 
   async function lastScored(leadId: string): Promise<LeadScoredData[]> {

@@ -97,6 +97,8 @@ export class ManagedProjections implements OnApplicationBootstrap, OnModuleDestr
  */
 const READ_YOUR_WRITES_TIMEOUT_MS = 5_000;
 
+const LIVE_BATCH_WAIT_MS = 2;
+
 /** Providers that run `projections` as `token` (a ManagedProjections), with logs and metrics. */
 export function provideProjections(
   token: symbol,
@@ -128,6 +130,9 @@ export function provideProjections(
         db: readModels.sql,
         schema: readModels.schema,
         projections,
+        // A write waits for its read model: a live event should not wait long for company. Catching
+        // up, batches still fill, since a page of events arrives before a 2 ms timer fires.
+        batchWaitMs: LIVE_BATCH_WAIT_MS,
         observer: {
           onApplied: (projection, batch) => {
             position.set({ projection }, Number(batch.position));

@@ -86,6 +86,8 @@ interface Follower {
   readonly projection: Projection;
   /** Aborting it makes the follower drop its subscription and resume from the stored checkpoint. */
   resubscribe?: AbortController;
+  /** The last position this runner committed for it: enough for waitFor without asking the database. */
+  committed?: GlobalPosition;
 }
 
 /**
@@ -229,6 +231,7 @@ export class ProjectionRunner {
                 break;
               }
               applied = outcome.position;
+              follower.committed = outcome.position;
               attempt.madeProgress();
               this.notifyProgress();
             }
@@ -317,6 +320,8 @@ export class ProjectionRunner {
 
   /** Truncates, recreates and rewinds, inside the caller's transaction that holds the checkpoint row. */
   private async reset(tx: SqlExecutor, projection: Projection): Promise<void> {
+    const follower = this.followers.get(projection.name);
+    if (follower) follower.committed = undefined;
     await projection.truncate(tx);
     await projection.init(tx);
     await tx.query(
@@ -354,6 +359,12 @@ export class ProjectionRunner {
   }
 
   private async reached(target: GlobalPosition): Promise<boolean> {
+    // A write waiting to read itself is usually answered by this runner's own progress; the database
+    // (another replica's progress, events no projection handles) is asked only when that falls short.
+    const followers = [...this.followers.values()];
+    if (followers.every((follower) => follower.committed !== undefined && follower.committed >= target)) {
+      return true;
+    }
     const positions = await this.checkpoints();
     for (const { projection } of this.followers.values()) {
       if (!positions.has(projection.name)) return false;

@@ -26,10 +26,19 @@ import {
   type ReadStreamOptions,
   type RecordedEvent,
   type SubscribeToAllOptions,
+  backoffDelay,
+  sleepUnlessAborted,
+  type RetryPolicy,
 } from '@leadledger/eventsourcing';
 import { EventStoreDbCheckpointStore } from './eventstoredb-checkpoint-store';
 
-const RESUBSCRIBE_BACKOFF_MS = [100, 500, 1_000, 2_000, 5_000];
+/** Resubscribing after a drop backs off like every other retry in the repo (the core's backoffDelay). */
+const RESUBSCRIBE_BACKOFF: RetryPolicy = {
+  attempts: Infinity,
+  initialDelayMs: 100,
+  maxDelayMs: 5_000,
+  jitter: 0.5,
+};
 const RAW_PAGE_SIZE = 1_000;
 
 /**
@@ -166,8 +175,7 @@ export class EventStoreDbEventStore implements EventStore {
         if (signal?.aborted) return;
         // A dropped connection or a server restart: resume after the last delivered event.
         this.onSubscriptionDropped(error);
-        const delay = RESUBSCRIBE_BACKOFF_MS[Math.min(failures++, RESUBSCRIBE_BACKOFF_MS.length - 1)];
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        await sleepUnlessAborted(backoffDelay(++failures, RESUBSCRIBE_BACKOFF), signal);
       } finally {
         signal?.removeEventListener('abort', unsubscribe);
         unsubscribe();
