@@ -7,3 +7,4 @@ export * from './lib/event-store.errors';
 export * from './lib/checkpoint-store.port';
 export * from './lib/handle-command';
 export * from './lib/in-batches';
+export * from './lib/mask-quoted-text';

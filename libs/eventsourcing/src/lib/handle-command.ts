@@ -76,30 +76,59 @@ export interface HandleCommandOptions {
    * that takes the very path a real run takes (a causation already recorded included).
    */
   readonly dryRun?: boolean;
+  /** Reports a stored event that breaks its contract; it is skipped either way. */
+  readonly onUnreadable?: UnreadableEventHandler;
   /** For tests that need no waiting. */
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /**
+ * What to do with a stored event that breaks its contract (a bug of an earlier version, a write by
+ * hand): skipped, so one bad event cannot make its stream unprocessable for good, and reported, so
+ * the skip is logged and counted rather than silent.
+ */
+export type UnreadableEventHandler = (event: RecordedEvent, error: InvalidEventDataError) => void;
+
+export interface AggregateOptions {
+  /** Sees each event folded in, with its domain form. */
+  readonly onEvent?: (event: RecordedEvent, domainEvent: DomainEvent) => void;
+  readonly onUnreadable?: UnreadableEventHandler;
+}
+
+/**
  * The stream's state: every event it holds, oldest first, folded by the decider. Events of types the
- * catalog does not know (a newer producer's) are skipped; an event that breaks its contract throws.
+ * catalog does not know (a newer producer's) are skipped; so is an event that breaks its contract,
+ * reported to `onUnreadable`.
  */
 export async function aggregateStream<State>(
   store: EventStore,
   streamId: string,
   decider: Pick<Decider<unknown, State, DomainEvent>, 'initialState' | 'evolve'>,
-  onEvent?: (event: RecordedEvent, domainEvent: DomainEvent) => void,
+  options: AggregateOptions = {},
 ): Promise<AggregatedStream<State>> {
   const recorded = await store.readStream(streamId);
   let state = decider.initialState;
   for (const event of recorded) {
-    const domainEvent = toDomainEvent(event);
+    const domainEvent = readableDomainEvent(event, options.onUnreadable);
     if (!domainEvent) continue;
     state = decider.evolve(state, domainEvent, metaOf(event));
-    onEvent?.(event, domainEvent);
+    options.onEvent?.(event, domainEvent);
   }
   const last = recorded[recorded.length - 1];
   return { state, revision: last?.revision, ...(last ? { position: last.position } : {}) };
+}
+
+function readableDomainEvent(
+  event: RecordedEvent,
+  onUnreadable: UnreadableEventHandler | undefined,
+): DomainEvent | undefined {
+  try {
+    return toDomainEvent(event);
+  } catch (error) {
+    if (!(error instanceof InvalidEventDataError)) throw error;
+    onUnreadable?.(event, error);
+    return undefined;
+  }
 }
 
 /**
@@ -122,7 +151,16 @@ export async function handleCommand<Command, State, Event extends DomainEvent>(
   try {
     return await retry(
       () =>
-        decideAndAppendOnce(store, decider, identity, streamId, command, context, options.dryRun ?? false),
+        decideAndAppendOnce(
+          store,
+          decider,
+          identity,
+          streamId,
+          command,
+          context,
+          options.dryRun ?? false,
+          options.onUnreadable,
+        ),
       {
         ...policy,
         shouldRetry: (error) => error instanceof WrongExpectedRevisionError,
@@ -146,16 +184,15 @@ async function decideAndAppendOnce<Command, State, Event extends DomainEvent>(
   command: Command,
   context: CommandContext,
   dryRun: boolean,
+  onUnreadable: UnreadableEventHandler | undefined,
 ): Promise<Decided<State, Event>> {
   const earlier: Event[] = [];
-  const current = await aggregateStream(
-    store,
-    streamId,
-    decider as Decider<Command, State, DomainEvent>,
-    (event, domainEvent) => {
+  const current = await aggregateStream(store, streamId, decider as Decider<Command, State, DomainEvent>, {
+    onEvent: (event, domainEvent) => {
       if (causedBy(event, context.causationId, identity.source)) earlier.push(domainEvent as Event);
     },
-  );
+    ...(onUnreadable ? { onUnreadable } : {}),
+  });
   if (earlier.length > 0) return { ...current, events: earlier, alreadyHandled: true };
   const decided = decider.decide(command, current.state);
   if (decided.length === 0) return { ...current, events: [], alreadyHandled: false };
@@ -206,13 +243,14 @@ export function toEventToAppend(
   };
 }
 
-/** Business time of a stored event: its `occurredAt`, else when it was recorded. */
+/**
+ * Business time of a stored event: its `occurredAt`, else (absent, or a time no Date can read) when
+ * it was recorded. Deciders weigh by it (scoring's decay): an unreadable time must not poison them.
+ */
 export function metaOf(event: RecordedEvent): EventMeta {
   const occurredAt = event.metadata.occurredAt;
-  return {
-    id: event.id,
-    occurredAt: typeof occurredAt === 'string' ? occurredAt : event.recordedAt.toISOString(),
-  };
+  const readable = typeof occurredAt === 'string' && !Number.isNaN(Date.parse(occurredAt));
+  return { id: event.id, occurredAt: readable ? occurredAt : event.recordedAt.toISOString() };
 }
 
 function causedBy(event: RecordedEvent, causationId: string, source: string): boolean {

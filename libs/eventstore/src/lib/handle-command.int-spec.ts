@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { InvalidEventDataError, leadStreamId, type DomainEvent } from '@leadledger/contracts';
 import {
   DomainError,
+  aggregateStream,
   deriveEventId,
   handleCommand,
   type CommandContext,
@@ -142,6 +143,65 @@ describe('handleCommand', () => {
     await expect(attempt).rejects.toThrow(InvalidEventDataError);
     await expect(attempt).rejects.toThrow(/activity/);
     expect(await storage.events.readStream(leadStreamId(leadId))).toEqual([]);
+  });
+
+  it('skips a stored event that breaks its contract, reporting it, instead of failing every later command', async () => {
+    const leadId = randomUUID();
+    const stream = leadStreamId(leadId);
+    await storage.events.append(
+      stream,
+      [
+        {
+          id: randomUUID(),
+          type: 'leadledger.lead.engagement-recorded.v1',
+          data: { leadId, activity: 'carrier_pigeon' },
+        },
+      ],
+      { expectedRevision: 'no_stream' },
+    );
+    const reported: string[] = [];
+
+    const result = await handleCommand(
+      storage.events,
+      engagements,
+      identity,
+      stream,
+      { leadId, detail: '/after' },
+      context(),
+      {
+        onUnreadable: (event, error) =>
+          reported.push(`${event.revision}: ${error.issues.map((i) => i.path).join()}`),
+      },
+    );
+
+    expect(result.state).toEqual(['/after']);
+    expect(reported).toEqual(['0: activity']);
+  });
+
+  it('weighs an event by its recorded time when its business time cannot be read (a leap second)', async () => {
+    const leadId = randomUUID();
+    const stream = leadStreamId(leadId);
+    await storage.events.append(
+      stream,
+      [
+        {
+          id: randomUUID(),
+          type: 'leadledger.lead.engagement-recorded.v1',
+          data: { leadId, activity: 'page_view', detail: '/leap' },
+          metadata: { occurredAt: '2016-12-31T23:59:60Z' },
+        },
+      ],
+      { expectedRevision: 'no_stream' },
+    );
+    const timed: Decider<Record_, string[], Recorded> = {
+      ...engagements,
+      evolve: (seen, _event, meta) => [...seen, meta.occurredAt],
+    };
+
+    const { state } = await aggregateStream(storage.events, stream, timed);
+
+    const [stored] = await storage.events.readStream(stream);
+    expect(state).toEqual([stored.recordedAt.toISOString()]);
   });
 
   it('derives different ids for different handlers of one input, and the same for the same', () => {

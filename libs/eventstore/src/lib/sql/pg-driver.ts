@@ -1,4 +1,5 @@
 import { Client, Pool, type PoolConfig } from 'pg';
+import { withoutDataOnFailure } from './query-errors';
 import type { SqlDriver, SqlExecutor } from './sql-driver';
 
 const LISTENER_RECONNECT_MS = 1_000;
@@ -17,7 +18,7 @@ export class PgDriver implements SqlDriver {
   }
 
   async query<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
-    const result = await this.pool.query(sql, params as unknown[]);
+    const result = await withoutDataOnFailure(() => this.pool.query(sql, params as unknown[]));
     return result.rows as Row[];
   }
 
@@ -29,7 +30,7 @@ export class PgDriver implements SqlDriver {
     const client = await this.pool.connect();
     const tx: SqlExecutor = {
       query: async <Row>(sql: string, params: readonly unknown[] = []) =>
-        (await client.query(sql, params as unknown[])).rows as Row[],
+        (await withoutDataOnFailure(() => client.query(sql, params as unknown[]))).rows as Row[],
     };
     try {
       await client.query('BEGIN');
