@@ -23,7 +23,10 @@ import {
 } from '@leadledger/contracts';
 import { schemaFileNameOf } from '../libs/contracts/src/lib/json-schemas';
 // The modules that define them rather than the libraries' entry points, which load every service's runtime.
-import { LeadSubmissionRequest } from '../libs/lead-capture/src/http/lead-requests';
+import {
+  LEAD_SUBMISSION_REQUEST_CLASSES,
+  LeadSubmissionRequest,
+} from '../libs/lead-capture/src/http/lead-requests';
 import { DEAD_LETTER_HEADERS } from '../libs/messaging/src/lib/dead-letter';
 
 const ASYNCAPI_FILE = resolve(__dirname, '../docs/asyncapi.yaml');
@@ -248,7 +251,7 @@ function leadSubmissionMessage(): JsonObject {
 
 /** LeadSubmissionRequest's schema and the value objects it references, as OpenAPI-style component schemas. */
 function submissionSchemas(): Record<string, JsonSchema> {
-  const all = openApiSchemasOf([LeadSubmissionRequest]);
+  const all = openApiSchemasOf(LEAD_SUBMISSION_REQUEST_CLASSES);
   const needed = new Set<string>();
   const visit = (name: string): void => {
     if (needed.has(name)) return;

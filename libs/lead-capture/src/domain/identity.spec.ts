@@ -6,6 +6,19 @@ describe('identity rules', () => {
     expect(normalizeEmail('  Ana.Smith+Webinar@ACME.io ')).toBe('ana.smith+webinar@acme.io');
   });
 
+  it('keys full-width, upper-case and internationalized spellings of one address alike', () => {
+    const keysOf = (email: string) => identityKeysOf({ contact: { email } });
+
+    expect(keysOf('ＡＮＡ@acme.io')).toEqual(keysOf('ana@acme.io'));
+    expect(keysOf('ana@acmé.io')).toEqual(keysOf('ana@xn--acm-dma.io'));
+  });
+
+  it('keeps a homoglyph from another script a key of its own', () => {
+    expect(identityKeysOf({ contact: { email: '\u0430na@acme.io' } })).not.toEqual(
+      identityKeysOf({ contact: { email: 'ana@acme.io' } }),
+    );
+  });
+
   it('keys a lead by normalized email and by source system plus external id, email first', () => {
     expect(
       identityKeysOf({

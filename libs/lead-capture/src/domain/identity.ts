@@ -1,19 +1,18 @@
 import type { Contact, ExternalRef } from '@leadledger/contracts';
+import { normalizeEmail } from './email-address';
+
+export { normalizeEmail } from './email-address';
 
 /**
  * Identity rules. A lead needs at least one handle to be reachable or matched later: an email, a
  * phone, or a source system plus external id (imports and chat tools often have no email). Two
- * submissions are the same lead when their normalized emails match, or their source system plus
+ * submissions are the same lead when their normalized emails match (`normalizeEmail`: one canonical form
+ * for identity keys and stored events alike), or their source system plus
  * external id do; phones are handles but not keys, since offices and switchboards share them.
  */
 export interface IdentifiedBy {
   readonly contact: Contact;
   readonly externalRef?: ExternalRef;
-}
-
-/** Case and surrounding blanks never distinguish mailboxes in practice; sub-addresses (+tag) may, so they stay. */
-export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
 }
 
 export function hasHandle({ contact, externalRef }: IdentifiedBy): boolean {

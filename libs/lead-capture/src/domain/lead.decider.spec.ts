@@ -1,11 +1,17 @@
 import type { LeadEvent } from '@leadledger/contracts';
 import { DeciderSpecification } from '@leadledger/eventsourcing/testing';
-import { evolve, initialLeadState, leadDecider, type LeadState } from './lead.decider';
-import type { LeadSubmission } from './lead-submission';
+import {
+  MAX_ENGAGEMENTS_PER_LEAD,
+  evolve,
+  initialLeadState,
+  leadDecider,
+  type LeadState,
+} from './lead.decider';
+import type { NormalizedSubmission } from './lead-submission';
 
 const leadId = '6f1c1f5e-6a39-4d7a-9d2b-3f7f2d1a9c01';
 
-const submission: LeadSubmission = {
+const submission: NormalizedSubmission = {
   source: 'web_form',
   sourceDetail: 'contact-us',
   utm: { source: 'google', campaign: 'q4-brand' },
@@ -75,6 +81,48 @@ describe('lead decider', () => {
         ]);
     });
 
+    it('clears text kept as given once a submission brings the value it stood for', () => {
+      const keptAsGiven: LeadEvent = {
+        type: 'LeadCaptured',
+        data: {
+          leadId,
+          source: 'event',
+          contact: { email: 'ana@acme.io', fullName: 'Cher' },
+          company: { countryAsGiven: 'Asia/Pacific Region', size: 51, sizeAsGiven: '51-200' },
+        },
+      };
+
+      given(keptAsGiven)
+        .when({
+          type: 'SubmitLead',
+          leadId,
+          submission: {
+            source: 'web_form',
+            contact: { email: 'ana@acme.io', firstName: 'Cher', lastName: 'Sarkisian' },
+            company: { country: 'SG', size: 120 },
+          },
+        })
+        .then([
+          {
+            type: 'LeadDetailsUpdated',
+            data: {
+              leadId,
+              contact: { firstName: 'Cher', lastName: 'Sarkisian' },
+              company: { size: 120, country: 'SG' },
+              changedFields: [
+                'contact.firstName',
+                'contact.lastName',
+                'company.size',
+                'company.country',
+                'company.countryAsGiven',
+                'company.sizeAsGiven',
+                'contact.fullName',
+              ],
+            },
+          },
+        ]);
+    });
+
     it('keeps the first-touch source and UTM when a later submission comes from elsewhere', () => {
       given(captured)
         .when({
@@ -120,6 +168,19 @@ describe('lead decider', () => {
           engagement: { activity: 'webinar_attended', engagementId: 'zoom-991' },
         })
         .thenNothingHappened();
+    });
+
+    it('refuses an engagement past the most one lead keeps, with the reason', () => {
+      const engagements = Array.from({ length: MAX_ENGAGEMENTS_PER_LEAD }, (): LeadEvent => ({
+        type: 'LeadEngagementRecorded',
+        data: { leadId, activity: 'page_view' },
+      }));
+      given(captured, ...engagements)
+        .when({ type: 'RecordEngagement', leadId, engagement: { activity: 'page_view' } })
+        .thenThrows('precondition', /the most one lead keeps/);
+      given(captured, ...engagements.slice(1))
+        .when({ type: 'RecordEngagement', leadId, engagement: { activity: 'page_view' } })
+        .then([{ type: 'LeadEngagementRecorded', data: { leadId, activity: 'page_view' } }]);
     });
 
     it('refuses an engagement for a lead that does not exist', () => {

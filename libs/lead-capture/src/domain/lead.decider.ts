@@ -1,7 +1,7 @@
 import type { Company, Contact, EngagementActivity, LeadDetailField, LeadEvent } from '@leadledger/contracts';
 import { DomainError, type Decider } from '@leadledger/eventsourcing';
 import { hasHandle } from './identity';
-import type { LeadSubmission } from './lead-submission';
+import type { NormalizedSubmission } from './lead-submission';
 
 /** Where a lead stands in the whole lifecycle, whichever service moved it there. */
 export type LeadStage =
@@ -17,7 +17,7 @@ export type LeadStage =
   | 'erased';
 
 /** A captured lead: what was submitted about it, and where it stands. */
-export interface Lead extends LeadSubmission {
+export interface Lead extends NormalizedSubmission {
   readonly leadId: string;
   readonly stage: LeadStage;
   readonly owner?: string;
@@ -43,13 +43,32 @@ export interface Engagement {
 }
 
 export type LeadCommand =
-  | { readonly type: 'SubmitLead'; readonly leadId: string; readonly submission: LeadSubmission }
+  | { readonly type: 'SubmitLead'; readonly leadId: string; readonly submission: NormalizedSubmission }
   | { readonly type: 'RecordEngagement'; readonly leadId: string; readonly engagement: Engagement };
+
+/**
+ * Every command on a lead reads its whole stream, so a stream that grows without bound makes every
+ * later command slower (about 0.05 ms per event). Scoring caps each activity's points per period, so
+ * past this many engagements more of them cannot change a score: they come from a bot or a loop.
+ */
+export const MAX_ENGAGEMENTS_PER_LEAD = 1_000;
 
 export const initialLeadState: LeadState = undefined;
 
-const CONTACT_FIELDS = ['email', 'firstName', 'lastName', 'phone', 'jobTitle'] as const;
-const COMPANY_FIELDS = ['name', 'size', 'industry', 'country'] as const;
+const CONTACT_FIELDS = ['email', 'firstName', 'lastName', 'fullName', 'phone', 'jobTitle'] as const;
+const COMPANY_FIELDS = ['name', 'size', 'sizeAsGiven', 'industry', 'country', 'countryAsGiven'] as const;
+
+/**
+ * A field kept as given and the fields that, once a submission brings them, say the same thing better: a
+ * country recognized now replaces the unrecognized text, a plain size replaces the band it came from, a
+ * first or last name replaces the full name that could not be split. Left alone, the stale text would
+ * contradict the field beside it.
+ */
+const SUPERSEDED_BY: readonly (readonly [LeadDetailField, readonly LeadDetailField[]])[] = [
+  ['company.countryAsGiven', ['company.country']],
+  ['company.sizeAsGiven', ['company.size']],
+  ['contact.fullName', ['contact.firstName', 'contact.lastName']],
+];
 
 /**
  * A submission for a new lead captures it; for a known one, it updates the fields it brings with
@@ -75,6 +94,13 @@ export function decide(command: LeadCommand, state: LeadState): LeadEvent[] {
       assertNotErased(state);
       const { engagementId } = command.engagement;
       if (engagementId && state.engagementIds.has(engagementId)) return [];
+      if (state.engagementCount >= MAX_ENGAGEMENTS_PER_LEAD) {
+        throw new DomainError(
+          'precondition',
+          `lead ${state.leadId} has ${MAX_ENGAGEMENTS_PER_LEAD} engagements, the most one lead keeps; ` +
+            'more activity adds no score (every activity is capped) and only grows its stream',
+        );
+      }
       return [{ type: 'LeadEngagementRecorded', data: { leadId: state.leadId, ...command.engagement } }];
     }
   }
@@ -143,7 +169,7 @@ function assertNotErased(state: Lead): void {
   if (state.stage === 'erased') throw new DomainError('conflict', `lead ${state.leadId} was erased`);
 }
 
-function detailsChangedBy(state: Lead, submission: LeadSubmission): LeadEvent[] {
+function detailsChangedBy(state: Lead, submission: NormalizedSubmission): LeadEvent[] {
   const changedFields: LeadDetailField[] = [];
   const contact: Record<string, unknown> = {};
   const company: Record<string, unknown> = {};
@@ -161,6 +187,12 @@ function detailsChangedBy(state: Lead, submission: LeadSubmission): LeadEvent[] 
       changedFields.push(`company.${field}`);
     }
   }
+  for (const [asGiven, betterFields] of SUPERSEDED_BY) {
+    const brought = (field: LeadDetailField) => valueOf(submission, field) !== undefined;
+    if (valueOf(state, asGiven) !== undefined && !brought(asGiven) && betterFields.some(brought)) {
+      changedFields.push(asGiven);
+    }
+  }
   if (changedFields.length === 0) return [];
   return [
     {
@@ -173,6 +205,11 @@ function detailsChangedBy(state: Lead, submission: LeadSubmission): LeadEvent[] 
       },
     },
   ];
+}
+
+function valueOf(details: NormalizedSubmission, field: LeadDetailField): unknown {
+  const [group, name] = field.split('.') as ['contact' | 'company', string];
+  return (details[group] as Record<string, unknown> | undefined)?.[name];
 }
 
 /** A field named as changed but absent from the new values was cleared. */

@@ -448,12 +448,15 @@ function randomFacts(random: () => number): LeadFacts {
     'contact.email': () => pick(random, ['ana@gmail.com', 'bo@acme.io', 'cy@GMAIL.COM']),
     'contact.firstName': () => 'Ana',
     'contact.lastName': () => 'Ng',
+    'contact.fullName': () => 'Cher',
     'contact.phone': () => '+49 30 1',
     'contact.jobTitle': () => pick(random, ['VP Sales', 'CEO', 'Head of IT', 'Student']),
     'company.name': () => 'Acme',
     'company.size': () => between(random, 1, 2000),
+    'company.sizeAsGiven': () => pick(random, ['51-200', '1,000+', 'enterprise']),
     'company.industry': () => pick(random, ['Software', 'retail', 'mining']),
     'company.country': () => pick(random, ['DE', 'US']),
+    'company.countryAsGiven': () => pick(random, ['Asia/Pacific Region', 'EMEA']),
     source: () => pick(random, ['web_form', 'referral', 'event']),
   };
   const facts: Partial<Record<ScoringField, Fact<string | number>>> = {};

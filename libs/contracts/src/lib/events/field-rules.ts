@@ -7,7 +7,7 @@ import {
   IsArray,
   IsInt,
   IsObject,
-  IsRFC3339,
+  isRFC3339,
   IsString,
   Length,
   Max,
@@ -42,6 +42,25 @@ export const Optional = (): PropertyDecorator =>
 /** Non-empty and bounded: every string that reaches a stream has a ceiling, so no payload can bloat it. */
 export const Text = (maxLength: number): PropertyDecorator => allOf(IsString(), Length(1, maxLength));
 
+export const TEXT_OR_NUMBER_RULE = 'isTextOrNumber';
+
+/**
+ * Descriptive text as forms send it: a non-empty bounded string or, from forms that type their inputs, a finite
+ * number (a phone, a size, a UTM value). For request bodies whose values are normalized before they reach a
+ * stream; payloads themselves hold `Text`.
+ */
+export const TextOrNumber = (maxLength: number): PropertyDecorator =>
+  ValidateBy({
+    name: TEXT_OR_NUMBER_RULE,
+    constraints: [maxLength],
+    validator: {
+      validate: (value: unknown) =>
+        (typeof value === 'string' && value.length >= 1 && value.length <= maxLength) ||
+        (typeof value === 'number' && Number.isFinite(value)),
+      defaultMessage: () => `$property must be text (up to ${maxLength} characters) or a number`,
+    },
+  });
+
 /** A list of distinct bounded strings. */
 export const TextList = (maxItems: number, maxLength: number): PropertyDecorator =>
   allOf(
@@ -59,8 +78,25 @@ export const Percentage = (): PropertyDecorator => allOf(IsInt(), Min(0), Max(10
  * A point in time with an explicit offset. ISO 8601 alone would accept `2025-03-01` or a local time without
  * offset, and neither names one instant.
  */
+export const INSTANT_RULE = 'isReadableInstant';
+
+/**
+ * An RFC 3339 date-time with offset that every later stage can read. RFC 3339 allows a leap second
+ * (`23:59:60`), which no JavaScript Date reads: accepted once, such a time made every later rescore of
+ * its lead fail. It is refused here, with the fix in the message, instead.
+ */
 export const Instant = (): PropertyDecorator =>
-  IsRFC3339({ message: '$property must be an RFC 3339 date-time with offset, e.g. 2025-03-01T09:30:00Z' });
+  ValidateBy({
+    name: INSTANT_RULE,
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'string' && isRFC3339(value) && !Number.isNaN(Date.parse(value)),
+      defaultMessage: (args) =>
+        typeof args?.value === 'string' && isRFC3339(args.value)
+          ? '$property is a time no later stage can read (a leap second?): use :59.999 for a leap second'
+          : '$property must be an RFC 3339 date-time with offset, e.g. 2025-03-01T09:30:00Z',
+    },
+  });
 
 export const CALENDAR_DATE_RULE = 'isCalendarDate';
 

@@ -37,12 +37,15 @@ export const LEAD_DETAIL_FIELDS = [
   'contact.email',
   'contact.firstName',
   'contact.lastName',
+  'contact.fullName',
   'contact.phone',
   'contact.jobTitle',
   'company.name',
   'company.size',
+  'company.sizeAsGiven',
   'company.industry',
   'company.country',
+  'company.countryAsGiven',
 ] as const;
 export type LeadDetailField = (typeof LEAD_DETAIL_FIELDS)[number];
 

@@ -15,6 +15,11 @@ export class Contact {
   @Optional() @IsEmail() @MaxLength(254) readonly email?: string;
   @Optional() @Text(100) readonly firstName?: string;
   @Optional() @Text(100) readonly lastName?: string;
+  /**
+   * A name as one string, kept only when it could not be split into first and last name (a single word, e.g.
+   * "Cher": which part it is cannot be told), so no name a form sent is lost.
+   */
+  @Optional() @Text(200) readonly fullName?: string;
   /** As entered: forms deliver local formats, and the region needed to normalise them is often unknown. */
   @Optional() @Text(40) readonly phone?: string;
   @Optional() @Text(150) readonly jobTitle?: string;
@@ -22,11 +27,18 @@ export class Contact {
 
 export class Company {
   @Optional() @Text(200) readonly name?: string;
-  /** Number of employees. */
+  /** Number of employees; for a band such as `51-200` or `1,000+`, its lower bound (see `sizeAsGiven`). */
   @Optional() @IsInt() @Min(1) @Max(10_000_000) readonly size?: number;
+  /**
+   * The size as the form sent it, when `size` alone does not say all of it (a band, an open range) or when it
+   * names no number of employees at all (e.g. `enterprise`).
+   */
+  @Optional() @Text(50) readonly sizeAsGiven?: string;
   @Optional() @Text(100) readonly industry?: string;
   /** ISO 3166-1 alpha-2, upper-case: read models group by it, so `de` and `DE` must not both occur. */
   @Optional() @IsISO31661Alpha2() @IsUppercase() readonly country?: string;
+  /** The country as the form sent it when it names no country (e.g. `Asia/Pacific Region`); `country` is then absent. */
+  @Optional() @Text(100) readonly countryAsGiven?: string;
 }
 
 /** Campaign attribution as the landing page received it. */
