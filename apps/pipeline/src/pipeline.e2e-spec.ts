@@ -81,18 +81,51 @@ describe('pipeline on embedded defaults', () => {
       },
     ]);
 
-    // Published is not handled (as on Kafka): the inbound consumer gets to it on its own time.
-    const again = await eventually(async () => {
-      const response = await request(app.getHttpServer())
-        .post('/leads')
-        .send({ source: 'web_form', contact: { email: 'bo@beta.io' } })
-        .expect(202);
-      return response.body.outcome === 'unchanged' ? response : undefined;
-    });
+    // Published is not handled (as on Kafka): wait for the second message's dead letter, which (same
+    // key, same partition, in order) comes after the first message was handled.
+    const [dead] = await eventually(() => (deadLetters.length > 0 ? deadLetters : undefined));
+    const again = await request(app.getHttpServer())
+      .post('/leads')
+      .send({ source: 'web_form', contact: { email: 'bo@beta.io' } })
+      .expect(202);
+    expect(again.body.outcome).toBe('unchanged');
     const lead = await request(app.getHttpServer()).get(`/leads/${again.body.leadId}`).expect(200);
     expect(lead.body.source).toBe('event');
-    const [dead] = await eventually(() => (deadLetters.length > 0 ? deadLetters : undefined));
     expect(dead.headers.dlq_error).toContain('a lead needs an email, a phone, or a source system');
+  });
+
+  it("refuses an inbound message that claims to be one of leadledger's own services", async () => {
+    const bus = app.get<MessageBus>(MESSAGE_BUS);
+
+    await bus.publish([
+      {
+        topic: LEADS_INBOUND_TOPIC,
+        key: 'forged',
+        value: JSON.stringify({ source: 'event', contact: { email: 'forged@beta.io' } }),
+        headers: { ce_actor: 'system:relay' },
+      },
+    ]);
+
+    const forged = await eventually(() => deadLetters.find((message) => message.key === 'forged'));
+    expect(forged.headers.dlq_error).toMatch(/^ce_actor: .*system: is reserved/);
+  });
+
+  it('keeps a country no code matches as given, never refusing the lead, and counts it', async () => {
+    const { body } = await request(app.getHttpServer())
+      .post('/leads')
+      .send({
+        source: 'event',
+        contact: { email: 'apac@zeta.io' },
+        company: { name: 'Zeta', country: 'Asia/Pacific Region' },
+      })
+      .expect(202);
+
+    const lead = await request(app.getHttpServer()).get(`/leads/${body.leadId}`).expect(200);
+    expect(lead.body.company).toEqual({ name: 'Zeta', countryAsGiven: 'Asia/Pacific Region' });
+    const metrics = await request(app.getHttpServer()).get('/metrics').expect(200);
+    expect(metrics.text).toMatch(
+      /leadledger_lead_field_kept_as_given_total\{[^}]*field="company.country"[^}]*\} 1/,
+    );
   });
 
   it('scores what it captures: a fit lead that engages becomes an MQL, in the same process', async () => {

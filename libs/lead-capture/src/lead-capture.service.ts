@@ -1,9 +1,16 @@
 import { leadStreamId, resolveEventName, type Actor, type Clock } from '@leadledger/contracts';
 import type { EventStore, GlobalPosition, RecordedEvent } from '@leadledger/eventstore';
-import { DomainError, deriveId, handleCommand, type CommandContext } from '@leadledger/eventsourcing';
+import {
+  DomainError,
+  deriveId,
+  handleCommand,
+  type CommandContext,
+  type UnreadableEventHandler,
+} from '@leadledger/eventsourcing';
 import { hasHandle, identityKeysOf } from './domain/identity';
 import { leadDecider, type Engagement, type LeadCommand } from './domain/lead.decider';
-import { normalizeSubmission, type LeadSubmission } from './domain/lead-submission';
+import { readSubmission, type LeadSubmission, type SubmissionFinding } from './domain/lead-submission';
+import { IdempotencyKeys, type IdempotentRequest } from './idempotency/idempotency-keys';
 import { IdentityRegistry } from './identity-registry';
 import type { LeadEventView, LeadView } from './projections/lead-view';
 
@@ -20,6 +27,16 @@ export interface IntakeContext {
   readonly causationId: string;
   /** Business time (RFC 3339) when the source says so, e.g. an import of last year's leads; else now. */
   readonly occurredAt?: string;
+  /**
+   * The request's idempotency key, bound to the request's fingerprint: a repeat answers as the first
+   * call did, and a different request under the key is refused before anything is done for it.
+   */
+  readonly idempotency?: IdempotentRequest;
+  /**
+   * Who the caller says it acts for, unverified (an X-Actor header): recorded beside `actor` in the
+   * events' metadata as `claimedActor`, never as the actor itself.
+   */
+  readonly claimedActor?: string;
 }
 
 export type SubmissionOutcome = 'captured' | 'updated' | 'unchanged';
@@ -45,20 +62,65 @@ export interface LeadViews {
   find(leadId: string): Promise<LeadView | undefined>;
 }
 
+/** What intake reports beside its answers, for metrics and logs: never a value, only kinds and fields. */
+export interface LeadCaptureObserver {
+  /** Something normalizing kept as given, cut or flagged (SubmissionFinding), once per accepted submission. */
+  onFinding?(finding: SubmissionFinding): void;
+  /** A stored event of a lead's stream that breaks its contract, skipped. */
+  onUnreadable?: UnreadableEventHandler;
+}
+
 /** Lead intake over any transport: identity resolution, then the lead decider on the lead's stream. */
 export class LeadCaptureService {
   private readonly identities: IdentityRegistry;
+  private readonly idempotencyKeys: IdempotencyKeys;
 
   constructor(
     private readonly store: EventStore,
     private readonly clock: Clock,
     private readonly views: LeadViews,
+    private readonly observer: LeadCaptureObserver = {},
   ) {
     this.identities = new IdentityRegistry(store);
+    this.idempotencyKeys = new IdempotencyKeys(store, clock);
   }
 
   async submit(submission: LeadSubmission, intake: IntakeContext): Promise<SubmissionResult> {
-    const normalized = normalizeSubmission(submission);
+    return this.underIdempotencyKey(intake, () => this.submitOnce(submission, intake));
+  }
+
+  async recordEngagement(
+    leadId: string,
+    engagement: Engagement,
+    intake: IntakeContext,
+  ): Promise<EngagementResult> {
+    return this.underIdempotencyKey(intake, () => this.recordEngagementOnce(leadId, engagement, intake));
+  }
+
+  /**
+   * The key is claimed before anything else, identity claims included: a body the key did not
+   * carry changes nothing. A replay answers from the key's stream, as the first call answered.
+   */
+  private async underIdempotencyKey<
+    Result extends { readonly replayed: boolean; readonly position?: GlobalPosition },
+  >(intake: IntakeContext, work: () => Promise<Result>): Promise<Result> {
+    if (!intake.idempotency) return work();
+    let handledBefore = false;
+    const { answer, replayed, position } = await this.idempotencyKeys.once(intake.idempotency, async () => {
+      const { position: landedAt, replayed: alreadyHandled, ...answer } = await work();
+      // A takeover of a dead claimant's key finds that claimant's events under the same causation.
+      handledBefore = alreadyHandled;
+      return { answer, ...(landedAt === undefined ? {} : { position: landedAt }) };
+    });
+    return {
+      ...answer,
+      replayed: replayed || handledBefore,
+      ...(position === undefined ? {} : { position }),
+    } as unknown as Result;
+  }
+
+  private async submitOnce(submission: LeadSubmission, intake: IntakeContext): Promise<SubmissionResult> {
+    const { submission: normalized, findings } = readSubmission(submission);
     if (!hasHandle(normalized)) {
       throw new DomainError(
         'invalid',
@@ -77,6 +139,7 @@ export class LeadCaptureService {
       intake,
       'submit-lead',
     );
+    if (!result.alreadyHandled) for (const finding of findings) this.observer.onFinding?.(finding);
     const [first] = result.events;
     const outcome: SubmissionOutcome =
       first?.type === 'LeadCaptured'
@@ -87,7 +150,7 @@ export class LeadCaptureService {
     return { leadId, outcome, replayed: result.alreadyHandled, ...positionOf(result) };
   }
 
-  async recordEngagement(
+  private async recordEngagementOnce(
     leadId: string,
     engagement: Engagement,
     intake: IntakeContext,
@@ -111,7 +174,7 @@ export class LeadCaptureService {
     return this.views.find(leadId);
   }
 
-  async getLeadEvents(leadId: string): Promise<LeadEventView[] | undefined> {
+  async getLeadEvents(leadId: string): Promise<ClaimedLeadEventView[] | undefined> {
     const recorded = await this.store.readStream(leadStreamId(leadId));
     return recorded.length === 0 ? undefined : recorded.map(toEventView);
   }
@@ -128,12 +191,13 @@ export class LeadCaptureService {
       occurredAt: intake.occurredAt ?? now.toISOString(),
     };
     return handleCommand(
-      this.store,
+      intake.claimedActor ? recordingClaimedActor(this.store, intake.claimedActor) : this.store,
       leadDecider,
       { handler: `lead-capture:${handler}`, source: LEAD_CAPTURE_SOURCE },
       leadStreamId(leadId),
       command,
       context,
+      this.observer.onUnreadable ? { onUnreadable: this.observer.onUnreadable } : {},
     );
   }
 }
@@ -142,7 +206,27 @@ function positionOf(decided: { readonly position?: GlobalPosition }): { position
   return decided.position === undefined ? {} : { position: decided.position };
 }
 
-function toEventView(event: RecordedEvent): LeadEventView {
+/** An event as GET /leads/{id}/events shows it, with the actor its submitter claimed, if any. */
+export type ClaimedLeadEventView = LeadEventView & { readonly claimedActor?: string };
+
+/** The store as handleCommand sees it, writing the claimed actor into every appended event's metadata. */
+function recordingClaimedActor(store: EventStore, claimedActor: string): EventStore {
+  return {
+    append: (streamId, events, options) =>
+      store.append(
+        streamId,
+        events.map((event) => ({ ...event, metadata: { ...event.metadata, claimedActor } })),
+        options,
+      ),
+    readStream: (streamId, options) => store.readStream(streamId, options),
+    readAll: (options) => store.readAll(options),
+    subscribeToAll: (options) => store.subscribeToAll(options),
+    ping: () => store.ping(),
+    close: () => store.close(),
+  };
+}
+
+function toEventView(event: RecordedEvent): ClaimedLeadEventView {
   const metadata = event.metadata as Record<string, string | undefined>;
   return {
     id: event.id,
@@ -154,6 +238,7 @@ function toEventView(event: RecordedEvent): LeadEventView {
     actor: metadata.actor,
     correlationId: metadata.correlationId,
     causationId: metadata.causationId,
+    ...(metadata.claimedActor ? { claimedActor: metadata.claimedActor } : {}),
     data: event.data,
   };
 }

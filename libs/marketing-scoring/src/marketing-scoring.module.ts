@@ -8,7 +8,9 @@ import {
   provideLifecycleConsumer,
   provideProjections,
   provideSchedule,
+  reportUnreadableEvents,
 } from '@leadledger/platform';
+import { LeadledgerMetrics } from '@leadledger/observability';
 import { Module } from '@nestjs/common';
 import { lifecycleScoring } from './consumers/lifecycle-scoring.consumer';
 import { ScoringController } from './http/scoring.controller';
@@ -32,9 +34,9 @@ import { DECAY_REVIEWS, LIFECYCLE_SCORING, MARKETING_SCORING_PROJECTIONS, SCORIN
     },
     {
       provide: MarketingScoringService,
-      inject: [EVENT_STORE, CLOCK, SCORING_MODEL],
-      useFactory: (store: EventStore, clock: Clock, loaded: LoadedScoringModel) =>
-        new MarketingScoringService(store, clock, loaded.model),
+      inject: [EVENT_STORE, CLOCK, SCORING_MODEL, LeadledgerMetrics],
+      useFactory: (store: EventStore, clock: Clock, loaded: LoadedScoringModel, metrics: LeadledgerMetrics) =>
+        new MarketingScoringService(store, clock, loaded.model, reportUnreadableEvents(metrics)),
     },
     provideProjections(MARKETING_SCORING_PROJECTIONS, 'marketing-scoring', [
       scoreViewProjection,

@@ -1,5 +1,11 @@
 import { leadStreamId, type Clock, type LeadEvent } from '@leadledger/contracts';
-import { aggregateStream, handleCommand, type Decided, type EventStore } from '@leadledger/eventsourcing';
+import {
+  aggregateStream,
+  handleCommand,
+  type Decided,
+  type EventStore,
+  type UnreadableEventHandler,
+} from '@leadledger/eventsourcing';
 import { scoringDecider, type ScoringModel, type ScoringState } from './domain';
 
 export const MARKETING_SCORING_SOURCE = '/leadledger/marketing-scoring';
@@ -23,6 +29,7 @@ export class MarketingScoringService {
     private readonly store: EventStore,
     private readonly clock: Clock,
     readonly model: ScoringModel,
+    private readonly onUnreadable?: UnreadableEventHandler,
   ) {}
 
   rescore(
@@ -38,13 +45,18 @@ export class MarketingScoringService {
       leadStreamId(leadId),
       { type: 'Rescore', leadId, model: options.model ?? this.model, asOf },
       { ...cause, actor: 'system:marketing-scoring', occurredAt: asOf.toISOString() },
-      { dryRun: options.dryRun ?? false },
+      { dryRun: options.dryRun ?? false, ...(this.onUnreadable ? { onUnreadable: this.onUnreadable } : {}) },
     );
   }
 
   /** The lead's scoring state folded from its stream; undefined when the lead does not exist. */
   async scoringStateOf(leadId: string): Promise<ScoringState | undefined> {
-    const { state, revision } = await aggregateStream(this.store, leadStreamId(leadId), scoringDecider);
+    const { state, revision } = await aggregateStream(
+      this.store,
+      leadStreamId(leadId),
+      scoringDecider,
+      this.onUnreadable ? { onUnreadable: this.onUnreadable } : {},
+    );
     return revision === undefined ? undefined : state;
   }
 }

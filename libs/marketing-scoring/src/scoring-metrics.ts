@@ -1,6 +1,8 @@
-import type { LeadEvent } from '@leadledger/contracts';
+import { LEAD_SOURCES, type LeadEvent } from '@leadledger/contracts';
 import { LeadledgerMetrics } from '@leadledger/observability';
 import { Inject, Injectable } from '@nestjs/common';
+import type { LoadedScoringModel } from './load-scoring-model';
+import { SCORING_MODEL } from './tokens';
 
 /** Marketing's business figures: how many leads are scored, how many qualify and from where, and how scores spread. */
 @Injectable()
@@ -10,7 +12,10 @@ export class ScoringMetrics {
   private readonly disqualified;
   private readonly scores;
 
-  constructor(@Inject(LeadledgerMetrics) metrics: LeadledgerMetrics) {
+  constructor(
+    @Inject(LeadledgerMetrics) metrics: LeadledgerMetrics,
+    @Inject(SCORING_MODEL) loaded: LoadedScoringModel,
+  ) {
     this.scored = metrics.counter(
       'leadledger_leads_scored_total',
       'LeadScored events written, by scoring model version',
@@ -31,6 +36,16 @@ export class ScoringMetrics {
       'Distribution of written scores, by axis (fit, engagement, total)',
       ['axis'],
       [-40, -20, 0, 10, 20, 30, 40, 50, 60, 80, 100, 150, 200],
+    );
+    // Present at zero from the start, so a rate or an absence alert has a series to look at.
+    metrics.initialiseCounter(this.scored, [{ model_version: loaded.model.version }]);
+    metrics.initialiseCounter(
+      this.qualified,
+      [...LEAD_SOURCES, 'unknown'].map((source) => ({ source })),
+    );
+    metrics.initialiseCounter(
+      this.disqualified,
+      loaded.model.disqualifiers.map((disqualifier) => ({ rule: disqualifier.id })),
     );
   }
 

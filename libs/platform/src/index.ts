@@ -3,6 +3,15 @@ export * from './lib/platform-config';
 export { PlatformModule } from './lib/platform.module';
 export { createServiceApp, runService, startServiceApp, type ServiceDefinition } from './lib/bootstrap';
 export { DomainErrorFilter, HTTP_STATUS_OF_DOMAIN_ERROR } from './lib/http/domain-error.filter';
+export { HttpErrorFilter, errorTypeOf } from './lib/http/http-error.filter';
+export {
+  ERROR_CODES,
+  errorBodyOf,
+  type ErrorBody,
+  type ErrorCode,
+  type ErrorIssue,
+} from './lib/http/error-body';
+export { ApiErrorResponses, ERROR_BODY_SCHEMA } from './lib/http/api-error-responses';
 export {
   ReadModelDatabase,
   ManagedProjections,
@@ -12,3 +21,5 @@ export {
   type ScheduleOptions,
 } from './lib/read-models';
 export { ManagedLifecycleConsumer, provideLifecycleConsumer } from './lib/lifecycle-consumers';
+export { reportUnreadableEvents } from './lib/unreadable-events';
+export { uuidParam, ApiUuidParam } from './lib/http/uuid-param';

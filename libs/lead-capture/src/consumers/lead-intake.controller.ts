@@ -9,15 +9,23 @@ import { runWithCorrelation } from '@leadledger/observability';
 import { Controller, Inject, UseFilters } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { LeadSubmissionRequest } from '../http/lead-requests';
+import {
+  IdempotencyKeyInUseError,
+  IdempotencyKeyReusedError,
+  fingerprintOf,
+} from '../idempotency/idempotency-keys';
 import { LeadCaptureService, type IntakeContext } from '../lead-capture.service';
 import { readRequest } from '../http/read-request';
+import { CLAIMED_ACTOR } from '../http/request-headers';
 
 const DEFAULT_ACTOR: Actor = 'integration:kafka';
 
 /**
  * Raw submissions other systems publish on `leadledger.leads.inbound`: a JSON body exactly as
  * POST /leads takes it. CloudEvents headers are optional here; `ce_id` (else topic, partition and
- * offset) makes a redelivered message change nothing. A message that can never be accepted goes to
+ * offset) makes a redelivered message change nothing, and is bound to the message's body like an
+ * Idempotency-Key: another body under a used `ce_id` is dead-lettered, never merged into the first
+ * message's lead. A message that can never be accepted goes to
  * the dead-letter topic with its reasons; one that fails for a passing reason is retried.
  */
 @Controller()
@@ -42,9 +50,20 @@ export class LeadIntakeController {
       );
     }
     const { occurredAt, ...submission } = read.value;
+    const idempotency = {
+      scope: '',
+      route: `kafka ${message.topic}`,
+      key: messageIdOf(message),
+      fingerprint: fingerprintOf(read.value),
+    };
     try {
-      await this.leads.submit(submission, occurredAt ? { ...context, occurredAt } : context);
+      await this.leads.submit(submission, { ...context, idempotency, ...(occurredAt ? { occurredAt } : {}) });
     } catch (error) {
+      // Another consumer is handling the same message (a rebalance): it will finish; try again later.
+      if (error instanceof IdempotencyKeyInUseError) throw error;
+      if (error instanceof IdempotencyKeyReusedError) {
+        throw new PermanentMessageError(`message id ${idempotency.key} was used before for another body`);
+      }
       if (error instanceof DomainError) throw new PermanentMessageError(error.message);
       throw error;
     }
@@ -60,13 +79,25 @@ function parseBody(message: IncomingMessage): unknown {
   }
 }
 
+function messageIdOf(message: IncomingMessage): string {
+  return message.headers[KAFKA_HEADERS.id] || `${message.topic}/${message.partition}/${message.offset}`;
+}
+
+/**
+ * The publishing system names who submits (`ce_actor`); the broker authenticated the producer, so a
+ * well-formed user or integration actor is recorded as it is. `system:` is leadledger's own services'
+ * (the relay, scoring): a message claiming it is refused, as is an actor no pattern allows.
+ */
 function intakeContextOf(message: IncomingMessage): IntakeContext {
-  const messageId =
-    message.headers[KAFKA_HEADERS.id] || `${message.topic}/${message.partition}/${message.offset}`;
-  const causationId = deriveId('inbound-message', messageId);
+  const causationId = deriveId('inbound-message', messageIdOf(message));
   const actor = message.headers[KAFKA_HEADERS.actor];
+  if (actor !== undefined && !(CLAIMED_ACTOR.test(actor) && isActor(actor))) {
+    throw new PermanentMessageError(
+      `ce_actor: must be user:<id> or integration:<id> (1 to 200 of A-Z a-z 0-9 . _ @ + -); system: is reserved`,
+    );
+  }
   return {
-    actor: isActor(actor) ? actor : DEFAULT_ACTOR,
+    actor: actor ?? DEFAULT_ACTOR,
     correlationId: message.headers[KAFKA_HEADERS.correlationid] || causationId,
     causationId,
   };

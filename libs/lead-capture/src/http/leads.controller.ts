@@ -1,42 +1,89 @@
+import { setImmediate } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
-import { isActor, type Actor } from '@leadledger/contracts';
 import { currentCorrelationId } from '@leadledger/observability';
 import {
   Body,
   Controller,
   Get,
-  Headers,
   HttpCode,
   Inject,
+  Logger,
   NotFoundException,
   Param,
-  ParseUUIDPipe,
   Post,
 } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
-import { DomainError, deriveId } from '@leadledger/eventsourcing';
-import { ManagedProjections } from '@leadledger/platform';
+import { ApiBody, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { DomainError } from '@leadledger/eventsourcing';
+import {
+  ApiErrorResponses,
+  ApiUuidParam,
+  ManagedProjections,
+  errorTypeOf,
+  uuidParam,
+} from '@leadledger/platform';
+import {
+  causationIdOf,
+  fingerprintOf,
+  IdempotencyKeyInUseError,
+  IdempotencyKeyReusedError,
+  type IdempotentRequest,
+} from '../idempotency/idempotency-keys';
 import { LeadCaptureService, type IntakeContext } from '../lead-capture.service';
 import { LEAD_CAPTURE_PROJECTIONS } from '../tokens';
-import type { LeadEventView, LeadView } from '../projections/lead-view';
-import { EngagementRequest, LeadBatchRequest, LeadSubmissionRequest } from './lead-requests';
+import type { LeadView } from '../projections/lead-view';
+import { EngagementRequest, LeadBatchRequest, LeadSubmissionRequest, MAX_BATCH_SIZE } from './lead-requests';
 import { readRequest } from './read-request';
 import { invalidRequest } from './request-validation';
+import {
+  ApiClaimedActorHeader,
+  ApiIdempotencyKeyHeader,
+  ClaimedActor,
+  IdempotencyKey,
+} from './request-headers';
+import {
+  BATCH_ANSWER_SCHEMA,
+  ENGAGEMENT_ANSWER_SCHEMA,
+  LEAD_EVENTS_SCHEMA,
+  LEAD_VIEW_SCHEMA,
+  SUBMISSION_ANSWER_SCHEMA,
+} from './response-schemas';
 
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
-const DEFAULT_ACTOR: Actor = 'integration:http-api';
+/**
+ * The actor of every event submitted over HTTP: the API is the only party leadledger knows. What
+ * the caller claims (X-Actor) is recorded beside it as `claimedActor` until access control can
+ * verify callers.
+ */
+const HTTP_API_ACTOR = 'integration:http-api';
+
+/** Idempotency keys are not yet scoped to a caller: there is no authenticated caller to scope them to. */
+const ANY_CALLER = '';
+
+const ROUTES = {
+  submit: 'POST /leads',
+  batch: 'POST /leads:batch',
+  engagement: 'POST /leads/{id}/engagements',
+} as const;
 
 type BatchItemResult =
   | { index: number; status: 'accepted'; leadId: string; outcome: string }
-  | { index: number; status: 'rejected'; issues: { field: string; reason: string }[] };
+  | { index: number; status: 'rejected'; issues: { field: string; reason: string }[] }
+  | {
+      index: number;
+      status: 'failed';
+      error: 'idempotency_key_reused' | 'idempotency_key_in_use' | 'internal';
+    };
 
-const uuidParam = new ParseUUIDPipe({
-  exceptionFactory: () => invalidRequest([{ path: 'id', reason: 'must be a UUID' }]),
-});
+const leadIdParam = uuidParam();
+
+const ApiLeadIdParam = () => ApiUuidParam('id', 'The lead id');
+
+const BODY_LIMIT = 'Bodies are JSON (application/json) of at most 4 MB.';
 
 @ApiTags('leads')
 @Controller()
 export class LeadsController {
+  private readonly logger = new Logger(LeadsController.name);
+
   constructor(
     @Inject(LeadCaptureService) private readonly leads: LeadCaptureService,
     @Inject(LEAD_CAPTURE_PROJECTIONS) private readonly projections: ManagedProjections,
@@ -46,29 +93,29 @@ export class LeadsController {
   @HttpCode(202)
   @ApiOperation({
     summary: 'Submit one lead: captured when new, updated or recognized as a duplicate when known',
+    description: BODY_LIMIT,
   })
   @ApiBody({ schema: { $ref: getSchemaPath(LeadSubmissionRequest) } })
-  @ApiHeader({
-    name: 'Idempotency-Key',
-    required: false,
-    description: 'A retry with the same key answers as the first call did',
+  @ApiIdempotencyKeyHeader(
+    'A retry with the same key and body answers as the first call did; the key with another body is a 422',
+  )
+  @ApiClaimedActorHeader()
+  @ApiResponse({
+    status: 202,
+    description: 'Captured, updated or unchanged',
+    schema: SUBMISSION_ANSWER_SCHEMA,
   })
-  @ApiHeader({
-    name: 'X-Actor',
-    required: false,
-    description: 'Who submits: user:<id>, system:<id> or integration:<id>',
-  })
-  @ApiResponse({ status: 202, description: '{ leadId, outcome: captured | updated | unchanged, replayed }' })
-  @ApiResponse({ status: 400, description: 'Each bad field and why' })
+  @ApiErrorResponses(400, 409, 413, 415, 422)
   async submit(
     @Body() raw: unknown,
-    @Headers('idempotency-key') idempotencyKey?: string,
-    @Headers('x-actor') actor?: string,
+    @IdempotencyKey() idempotencyKey?: string,
+    @ClaimedActor() actor?: string,
   ) {
-    const { occurredAt, ...submission } = bodyOf(LeadSubmissionRequest, raw);
+    const parsed = bodyOf(LeadSubmissionRequest, raw);
+    const { occurredAt, ...submission } = parsed;
     const { position, ...answer } = await this.leads.submit(
       submission,
-      intake({ idempotencyKey, actor, occurredAt }),
+      intake({ route: ROUTES.submit, idempotencyKey, fingerprinted: parsed, actor, occurredAt }),
     );
     await this.projections.waitFor(position);
     return answer;
@@ -77,31 +124,41 @@ export class LeadsController {
   // `:` introduces a route parameter; escaped, it is the literal of the Google-style custom method.
   @Post('leads\\:batch')
   @HttpCode(200)
-  @ApiOperation({ summary: `Submit up to 1,000 leads; each is accepted or rejected with its own reasons` })
+  @ApiOperation({
+    summary: `Submit up to ${MAX_BATCH_SIZE} leads; each is accepted, rejected or failed on its own`,
+    description: `${BODY_LIMIT} Item i is submitted under the key \`<Idempotency-Key>#i\`, bound to that item's own body.`,
+  })
   @ApiBody({
     schema: {
       type: 'object',
+      required: ['leads'],
       properties: {
-        leads: { type: 'array', items: { $ref: getSchemaPath(LeadSubmissionRequest) }, maxItems: 1000 },
+        leads: {
+          type: 'array',
+          items: { $ref: getSchemaPath(LeadSubmissionRequest) },
+          minItems: 1,
+          maxItems: MAX_BATCH_SIZE,
+        },
       },
     },
   })
-  @ApiHeader({
-    name: 'Idempotency-Key',
-    required: false,
-    description: 'Item i of a retried batch answers as item i did',
-  })
+  @ApiIdempotencyKeyHeader('Item i of a retried batch answers as item i did')
+  @ApiClaimedActorHeader()
+  @ApiResponse({ status: 200, description: 'One result per lead, in order', schema: BATCH_ANSWER_SCHEMA })
+  @ApiErrorResponses(400, 413, 415)
   async submitBatch(
     @Body() raw: unknown,
-    @Headers('idempotency-key') idempotencyKey?: string,
-    @Headers('x-actor') actor?: string,
+    @IdempotencyKey() idempotencyKey?: string,
+    @ClaimedActor() actor?: string,
   ): Promise<{ results: BatchItemResult[] }> {
-    const body = bodyOf(LeadBatchRequest, raw);
-    const batchKey = idempotencyKey ?? randomUUID();
+    const items = batchItemsOf(raw);
     const results: BatchItemResult[] = [];
     let lastPosition: bigint | undefined;
     // One after another: items of a batch often share a company or a person, and must see each other.
-    for (const [index, item] of body.leads.entries()) {
+    for (const [index, item] of items.entries()) {
+      // A batch is seconds of work on the one thread PGlite also runs on: let health checks, metrics
+      // and single requests in between its items rather than after it.
+      if (index > 0) await setImmediate();
       const read = readRequest(LeadSubmissionRequest, item);
       if (!read.ok) {
         results.push({
@@ -112,14 +169,19 @@ export class LeadsController {
         continue;
       }
       const { occurredAt, ...submission } = read.value;
-      const context = intake({ idempotencyKey: `${batchKey}#${index}`, actor, occurredAt });
       try {
+        const context = intake({
+          route: ROUTES.batch,
+          idempotencyKey: idempotencyKey === undefined ? undefined : `${idempotencyKey}#${index}`,
+          fingerprinted: read.value,
+          actor,
+          occurredAt,
+        });
         const { leadId, outcome, position } = await this.leads.submit(submission, context);
         results.push({ index, status: 'accepted', leadId, outcome });
         if (position !== undefined) lastPosition = position;
       } catch (error) {
-        if (!(error instanceof DomainError)) throw error;
-        results.push({ index, status: 'rejected', issues: [{ field: '(item)', reason: error.message }] });
+        results.push(this.failedItem(index, error));
       }
     }
     await this.projections.waitFor(lastPosition);
@@ -130,21 +192,34 @@ export class LeadsController {
   @HttpCode(202)
   @ApiOperation({
     summary: 'Record an activity of a known lead (page view, download, webinar, demo request...)',
+    description: BODY_LIMIT,
   })
+  @ApiLeadIdParam()
   @ApiBody({ schema: { $ref: getSchemaPath(EngagementRequest) } })
-  @ApiResponse({ status: 202, description: '{ leadId, outcome: recorded | duplicate, replayed }' })
-  @ApiResponse({ status: 404, description: 'No such lead' })
+  @ApiIdempotencyKeyHeader(
+    'A retry with the same key and body answers as the first call did; the key with another body is a 422',
+  )
+  @ApiClaimedActorHeader()
+  @ApiResponse({ status: 202, description: 'Recorded, or a duplicate', schema: ENGAGEMENT_ANSWER_SCHEMA })
+  @ApiErrorResponses(400, [404, 'No such lead (`not_found`)'], 409, 413, 415, 422)
   async recordEngagement(
-    @Param('id', uuidParam) leadId: string,
+    @Param('id', leadIdParam) leadId: string,
     @Body() raw: unknown,
-    @Headers('idempotency-key') idempotencyKey?: string,
-    @Headers('x-actor') actor?: string,
+    @IdempotencyKey() idempotencyKey?: string,
+    @ClaimedActor() actor?: string,
   ) {
-    const { occurredAt, ...engagement } = bodyOf(EngagementRequest, raw);
+    const parsed = bodyOf(EngagementRequest, raw);
+    const { occurredAt, ...engagement } = parsed;
     const { position, ...answer } = await this.leads.recordEngagement(
       leadId,
       engagement,
-      intake({ idempotencyKey, actor, occurredAt }),
+      intake({
+        route: ROUTES.engagement,
+        idempotencyKey,
+        fingerprinted: { leadId, ...parsed },
+        actor,
+        occurredAt,
+      }),
     );
     await this.projections.waitFor(position);
     return answer;
@@ -154,7 +229,10 @@ export class LeadsController {
   @ApiOperation({
     summary: "The lead's current state and lifecycle stage, from the lead views read model",
   })
-  async get(@Param('id', uuidParam) leadId: string): Promise<LeadView> {
+  @ApiLeadIdParam()
+  @ApiResponse({ status: 200, description: 'The lead', schema: LEAD_VIEW_SCHEMA })
+  @ApiErrorResponses(400, [404, 'No such lead (`not_found`)'])
+  async get(@Param('id', leadIdParam) leadId: string): Promise<LeadView> {
     const lead = await this.leads.getLead(leadId);
     if (!lead) throw new NotFoundException(`lead ${leadId} does not exist`);
     return lead;
@@ -162,11 +240,43 @@ export class LeadsController {
 
   @Get('leads/:id/events')
   @ApiOperation({ summary: "The lead's event stream, oldest first" })
-  async events(@Param('id', uuidParam) leadId: string): Promise<LeadEventView[]> {
+  @ApiLeadIdParam()
+  @ApiResponse({ status: 200, description: "The lead's events", schema: LEAD_EVENTS_SCHEMA })
+  @ApiErrorResponses(400, [404, 'No such lead (`not_found`)'])
+  async events(@Param('id', leadIdParam) leadId: string) {
     const events = await this.leads.getLeadEvents(leadId);
     if (!events) throw new NotFoundException(`lead ${leadId} does not exist`);
     return events;
   }
+
+  /** An item that could not be processed answers for itself; the batch goes on. */
+  private failedItem(index: number, error: unknown): BatchItemResult {
+    if (error instanceof IdempotencyKeyReusedError || error instanceof IdempotencyKeyInUseError) {
+      return { index, status: 'failed', error: error.code };
+    }
+    if (error instanceof DomainError) {
+      return {
+        index,
+        status: 'rejected',
+        issues: error.issues.length > 0 ? [...error.issues] : [{ field: '(item)', reason: error.message }],
+      };
+    }
+    // The type only: a message may quote the item, and no personal data goes into logs.
+    this.logger.error({ index, errorType: errorTypeOf(error) }, 'batch item failed');
+    return { index, status: 'failed', error: 'internal' };
+  }
+}
+
+/**
+ * The batch's items, once the envelope is right (an object with 1 to 1,000 `leads`). The envelope is
+ * validated with its items stood in for, so that an item with a reserved field name or a NUL is
+ * refused on its own below, not with the whole batch.
+ */
+function batchItemsOf(raw: unknown): readonly unknown[] {
+  const leads = typeof raw === 'object' && raw !== null ? (raw as { leads?: unknown }).leads : undefined;
+  const envelope = Array.isArray(leads) ? { ...(raw as object), leads: leads.map(() => ({})) } : raw;
+  bodyOf(LeadBatchRequest, envelope);
+  return leads as unknown[];
 }
 
 function bodyOf<T extends object>(rules: new () => T, raw: unknown): T {
@@ -175,19 +285,28 @@ function bodyOf<T extends object>(rules: new () => T, raw: unknown): T {
   return read.value;
 }
 
-/** The request as the service sees it; a retried request with the same Idempotency-Key gets the same causation. */
-function intake(request: { idempotencyKey?: string; actor?: string; occurredAt?: string }): IntakeContext {
-  const { idempotencyKey, actor, occurredAt } = request;
-  if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-    throw invalidRequest([{ path: 'Idempotency-Key', reason: 'must be 1 to 200 visible ASCII characters' }]);
-  }
-  if (actor !== undefined && !isActor(actor)) {
-    throw invalidRequest([{ path: 'X-Actor', reason: 'must be user:<id>, system:<id> or integration:<id>' }]);
-  }
+/**
+ * The request as the service sees it. Under an Idempotency-Key, the causation derives from the key
+ * within its scope and route, and the key is bound to the fingerprint of the parsed request.
+ */
+function intake(request: {
+  route: string;
+  idempotencyKey: string | undefined;
+  fingerprinted: unknown;
+  actor: string | undefined;
+  occurredAt: string | undefined;
+}): IntakeContext {
+  const { route, idempotencyKey, fingerprinted, actor, occurredAt } = request;
+  const idempotency: IdempotentRequest | undefined =
+    idempotencyKey === undefined
+      ? undefined
+      : { scope: ANY_CALLER, route, key: idempotencyKey, fingerprint: fingerprintOf(fingerprinted) };
   return {
-    actor: (actor as Actor | undefined) ?? DEFAULT_ACTOR,
+    actor: HTTP_API_ACTOR,
     correlationId: currentCorrelationId() ?? randomUUID(),
-    causationId: idempotencyKey ? deriveId('http-request', idempotencyKey) : randomUUID(),
+    causationId: idempotency ? causationIdOf(idempotency) : randomUUID(),
+    ...(idempotency ? { idempotency } : {}),
+    ...(actor ? { claimedActor: actor } : {}),
     ...(occurredAt ? { occurredAt } : {}),
   };
 }

@@ -1,9 +1,10 @@
-import { Controller, Get, Inject, NotFoundException, Param, ParseUUIDPipe } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ManagedProjections } from '@leadledger/platform';
+import { Controller, Get, Inject, NotFoundException, Param } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiErrorResponses, ApiUuidParam, ManagedProjections, uuidParam } from '@leadledger/platform';
 import type { LoadedScoringModel } from '../load-scoring-model';
 import { scoreViewProjection, toScoreView, type ScoreView } from '../projections/score-view';
 import { MARKETING_SCORING_PROJECTIONS, SCORING_MODEL } from '../tokens';
+import { SCORE_VIEW_SCHEMA } from './score-view.schema';
 
 @ApiTags('scoring')
 @Controller()
@@ -17,7 +18,10 @@ export class ScoringController {
   @ApiOperation({
     summary: "The lead's score: fit, engagement, total, every point's rule and event, model version, MQL",
   })
-  async score(@Param('id', new ParseUUIDPipe()) leadId: string): Promise<ScoreView> {
+  @ApiUuidParam('id', 'The lead id')
+  @ApiResponse({ status: 200, description: 'The score as last recorded', schema: SCORE_VIEW_SCHEMA })
+  @ApiErrorResponses(400, [404, 'No such lead, or not scored yet (`not_found`)'])
+  async score(@Param('id', uuidParam()) leadId: string): Promise<ScoreView> {
     const { sql, schema } = this.projections.readModels;
     const row = await scoreViewProjection.find(sql, schema, leadId);
     const view = row && toScoreView(leadId, row.state);
@@ -27,6 +31,11 @@ export class ScoringController {
 
   @Get('scoring-model')
   @ApiOperation({ summary: 'The scoring model in force, as configured' })
+  @ApiResponse({
+    status: 200,
+    description: 'The model document (config/scoring-model.json or SCORING_MODEL) as written',
+    schema: { type: 'object' },
+  })
   model(): unknown {
     return this.loaded.document;
   }

@@ -15,6 +15,7 @@ import {
   type Provider,
   type Type,
 } from '@nestjs/common';
+import { DeadLetterArchive } from './dead-letters/dead-letter-archive';
 import type { PlatformConfig } from './platform-config';
 import { CHECKPOINT_STORE, EVENT_STORE, MESSAGE_BUS, PLATFORM_CONFIG } from './tokens';
 
@@ -99,6 +100,7 @@ export function provideLifecycleConsumer(
       CHECKPOINT_STORE,
       MESSAGE_BUS,
       LeadledgerMetrics,
+      DeadLetterArchive,
       ...options.inject,
     ],
     useFactory: (
@@ -107,15 +109,13 @@ export function provideLifecycleConsumer(
       checkpoints: CheckpointStore,
       bus: MessageBus,
       metrics: LeadledgerMetrics,
+      deadLetters: DeadLetterArchive,
       ...dependencies: never[]
-    ) =>
-      new ManagedLifecycleConsumer(
-        options.consumer(...dependencies),
-        config,
-        store,
-        checkpoints,
-        bus,
-        metrics,
-      ),
+    ) => {
+      const consumer = options.consumer(...dependencies);
+      // So its dead letters can be handed back to it once the cause is fixed.
+      deadLetters.register(consumer);
+      return new ManagedLifecycleConsumer(consumer, config, store, checkpoints, bus, metrics);
+    },
   };
 }

@@ -1,11 +1,19 @@
 import { systemClock } from '@leadledger/contracts';
-import { openEventStorage, type EventStorage } from '@leadledger/eventstore';
-import { InProcessMessageBus, KafkaMessageBus, type MessageBus } from '@leadledger/messaging';
+import { maskQuotedText } from '@leadledger/eventsourcing';
+import { openEventStorage, type EventStorage, type EventStore } from '@leadledger/eventstore';
+import {
+  InProcessMessageBus,
+  KafkaMessageBus,
+  type MessageBus,
+  type MessagingObserver,
+} from '@leadledger/messaging';
 import { LeadledgerMetrics } from '@leadledger/observability';
 import { Global, Logger, Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { DomainErrorFilter } from './http/domain-error.filter';
-import { readModelDatabaseProvider } from './read-models';
+import { HttpErrorFilter } from './http/http-error.filter';
+import { DeadLetterArchive } from './dead-letters/dead-letter-archive';
+import { AdminTokenGuard, DeadLettersController } from './dead-letters/dead-letters.controller';
+import { readModelDatabaseProvider, type ReadModelDatabase } from './read-models';
 import { CountingEventStore } from './counting-event-store';
 import type { PlatformConfig } from './platform-config';
 import { PlatformLifecycle } from './platform-lifecycle';
@@ -31,6 +39,7 @@ export class PlatformModule {
   static forRoot(config: PlatformConfig, env: NodeJS.ProcessEnv): DynamicModule {
     return {
       module: PlatformModule,
+      controllers: [DeadLettersController],
       providers: [
         { provide: PLATFORM_CONFIG, useValue: config },
         { provide: SERVICE_ENVIRONMENT, useValue: Object.freeze({ ...env }) },
@@ -61,7 +70,7 @@ export class PlatformModule {
           provide: MESSAGE_BUS,
           inject: [LeadledgerMetrics],
           useFactory: (metrics: LeadledgerMetrics): MessageBus => {
-            const observer = metrics.messagingObserver(config.service);
+            const observer = loggingDeadLetters(metrics.messagingObserver(config.service));
             return config.kafkaBrokers
               ? new KafkaMessageBus({
                   clientId: `leadledger-${config.service}`,
@@ -72,14 +81,22 @@ export class PlatformModule {
           },
         },
         { provide: CLOCK, useValue: systemClock },
-        { provide: APP_FILTER, useClass: DomainErrorFilter },
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
         readModelDatabaseProvider,
+        {
+          provide: DeadLetterArchive,
+          inject: [MESSAGE_BUS, READ_MODELS, EVENT_STORE],
+          useFactory: (bus: MessageBus, readModels: ReadModelDatabase, store: EventStore) =>
+            new DeadLetterArchive(bus, readModels, store, !config.kafkaBrokers),
+        },
+        AdminTokenGuard,
         PlatformLifecycle,
       ],
       exports: [
         PLATFORM_CONFIG,
         SERVICE_ENVIRONMENT,
         READ_MODELS,
+        DeadLetterArchive,
         EVENT_STORAGE,
         EVENT_STORE,
         CHECKPOINT_STORE,
@@ -88,4 +105,30 @@ export class PlatformModule {
       ],
     };
   }
+}
+
+/**
+ * Every dead letter is counted (the metrics observer) and logged, on either bus: on the in-process
+ * bus nothing else would ever show it. The line names where the message came from and why it was
+ * given up, never its content; quoted fragments of the reason are masked (maskQuotedText).
+ */
+function loggingDeadLetters(observer: MessagingObserver): MessagingObserver {
+  const logger = new Logger('DeadLetters');
+  return {
+    ...observer,
+    onDeadLettered: (message, error) => {
+      observer.onDeadLettered?.(message, error);
+      const failure = error instanceof Error ? error : new Error(String(error));
+      logger.error(
+        {
+          topic: message.topic,
+          partition: message.partition,
+          offset: message.offset,
+          errorType: failure.name,
+          reason: maskQuotedText(failure.message).slice(0, 500),
+        },
+        'message dead-lettered',
+      );
+    },
+  };
 }

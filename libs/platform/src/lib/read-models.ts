@@ -124,6 +124,9 @@ export function provideProjections(
         'Batches a projection failed to apply and will retry.',
         ['projection'],
       );
+      const named = projections.map(({ name }) => ({ projection: name }));
+      metrics.initialiseCounter(applied, named);
+      metrics.initialiseCounter(failures, named);
       let managed: ManagedProjections | undefined = undefined;
       const runner = new ProjectionRunner({
         events: store,

@@ -1,0 +1,245 @@
+import { randomUUID } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { createServiceApp } from '@leadledger/platform';
+import type { INestApplication } from '@nestjs/common';
+import { eventually } from '@leadledger/testing';
+import request, { type Response } from 'supertest';
+import { PIPELINE } from './pipeline';
+
+/**
+ * swagger-parser's validation, run by Node itself: the parser is an ES module, which Jest's
+ * CommonJS runtime cannot load.
+ */
+function validateOpenApi(document: unknown): Promise<string> {
+  const script = `
+    let text = '';
+    process.stdin.on('data', (chunk) => (text += chunk));
+    process.stdin.on('end', async () => {
+      const { default: SwaggerParser } = await import('@apidevtools/swagger-parser');
+      try { await SwaggerParser.validate(JSON.parse(text)); console.log('valid'); }
+      catch (error) { console.log(error.message); }
+    });`;
+  return new Promise((resolve, reject) => {
+    const child = execFile(process.execPath, ['-e', script], (error, stdout) =>
+      error ? reject(error) : resolve(stdout.trim()),
+    );
+    child.stdin?.end(JSON.stringify(document));
+  });
+}
+
+type Schema = {
+  $ref?: string;
+  type?: string;
+  format?: string;
+  enum?: unknown[];
+  required?: string[];
+  properties?: Record<string, Schema>;
+  additionalProperties?: boolean | Schema;
+  items?: Schema;
+  oneOf?: Schema[];
+  allOf?: Schema[];
+};
+type Parameter = { name: string; in: string; required?: boolean; schema?: Schema };
+type Operation = {
+  parameters?: Parameter[];
+  requestBody?: { content: Record<string, { schema: Schema }> };
+  responses: Record<string, { description?: string; content?: Record<string, { schema: Schema }> }>;
+};
+type Document = {
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, Schema> };
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The /docs-json of the pipeline, held against what its routes really answer. */
+describe('OpenAPI document of the pipeline', () => {
+  let app: INestApplication;
+  let document: Document;
+
+  beforeAll(async () => {
+    app = await createServiceApp(PIPELINE, { EVENT_STORE: 'pglite://memory', LOG_LEVEL: 'silent' });
+    await app.init();
+    document = (await request(app.getHttpServer()).get('/docs-json').expect(200)).body;
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  const http = () => request(app.getHttpServer());
+  const lead = () => ({ source: 'web_form', contact: { email: `${randomUUID()}@example.com` } });
+
+  it('is a valid OpenAPI document', async () => {
+    await expect(validateOpenApi(document)).resolves.toBe('valid');
+  });
+
+  it('documents Idempotency-Key once, optional, on every submitting route; X-Actor likewise', () => {
+    for (const [path, method] of [
+      ['/leads', 'post'],
+      ['/leads:batch', 'post'],
+      ['/leads/{id}/engagements', 'post'],
+    ] as const) {
+      const headers = (operation(path, method).parameters ?? []).filter((p) => p.in === 'header');
+      expect(headers.map((h) => [h.name.toLowerCase(), h.required ?? false]).sort()).toEqual([
+        ['idempotency-key', false],
+        ['x-actor', false],
+      ]);
+    }
+  });
+
+  it('types every lead id as a UUID, and states the limits', () => {
+    for (const [path, method] of [
+      ['/leads/{id}', 'get'],
+      ['/leads/{id}/events', 'get'],
+      ['/leads/{id}/engagements', 'post'],
+    ] as const) {
+      const id = operation(path, method).parameters?.find((p) => p.in === 'path' && p.name === 'id');
+      expect(id?.schema).toMatchObject({ type: 'string', format: 'uuid' });
+    }
+    const batch = operation('/leads:batch', 'post').requestBody?.content['application/json']?.schema;
+    expect(batch?.properties?.['leads']).toMatchObject({ maxItems: 1000 });
+    expect(operation('/leads', 'post').responses['413']?.description).toContain('4 MB');
+  });
+
+  /** Scoring reads the lifecycle on its own time: the lead's score once it is there. */
+  async function scoreOf(leadId: string): Promise<Response> {
+    return eventually(async () => {
+      const response = await http().get(`/leads/${leadId}/score`);
+      return response.status === 200 ? response : undefined;
+    });
+  }
+
+  it('documents every status and body the lead and scoring routes really answer', async () => {
+    const { body: captured } = await http().post('/leads').send(lead()).expect(202);
+    const leadId: string = captured.leadId;
+    const key = randomUUID();
+    await http().post('/leads').set('Idempotency-Key', key).send(lead()).expect(202);
+    const tooLarge = JSON.stringify({ pad: 'x'.repeat(4 * 1024 * 1024 + 1) });
+    const engagement = { activity: 'pricing_page_view', occurredAt: '2026-11-20T10:00:00Z' };
+
+    const answers: Array<[path: string, method: string, response: Response]> = [
+      ['/leads', 'post', await http().post('/leads').send(lead())],
+      ['/leads', 'post', await http().post('/leads').send({ source: 'fax' })],
+      ['/leads', 'post', await http().post('/leads').set('X-Actor', 'system:relay').send(lead())],
+      ['/leads', 'post', await http().post('/leads').set('Idempotency-Key', key).send(lead())],
+      ['/leads', 'post', await http().post('/leads').type('json').send(tooLarge)],
+      ['/leads', 'post', await http().post('/leads').type('text').send('source=web_form')],
+      [
+        '/leads:batch',
+        'post',
+        await http()
+          .post('/leads:batch')
+          .send({ leads: [lead(), { source: 'fax' }] }),
+      ],
+      ['/leads:batch', 'post', await http().post('/leads:batch').send({ leads: [] })],
+      ['/leads:batch', 'post', await http().post('/leads:batch').type('json').send(tooLarge)],
+      ['/leads:batch', 'post', await http().post('/leads:batch').type('text').send('x')],
+      ['/leads/{id}/engagements', 'post', await http().post(`/leads/${leadId}/engagements`).send(engagement)],
+      ['/leads/{id}/engagements', 'post', await http().post(`/leads/${leadId}/engagements`).send({})],
+      [
+        '/leads/{id}/engagements',
+        'post',
+        await http().post(`/leads/${randomUUID()}/engagements`).send(engagement),
+      ],
+      ['/leads/{id}', 'get', await http().get(`/leads/${leadId}`)],
+      ['/leads/{id}', 'get', await http().get('/leads/not-a-uuid')],
+      ['/leads/{id}', 'get', await http().get(`/leads/${randomUUID()}`)],
+      ['/leads/{id}/events', 'get', await http().get(`/leads/${leadId}/events`)],
+      ['/leads/{id}/events', 'get', await http().get(`/leads/${randomUUID()}/events`)],
+      ['/leads/{id}/score', 'get', await scoreOf(leadId)],
+      ['/leads/{id}/score', 'get', await http().get('/leads/not-a-uuid/score')],
+      ['/leads/{id}/score', 'get', await http().get(`/leads/${randomUUID()}/score`)],
+      ['/scoring-model', 'get', await http().get('/scoring-model')],
+    ];
+
+    const statuses = answers.map(([path, method, response]) => `${method} ${path} ${response.status}`);
+    expect(statuses).toEqual(
+      expect.arrayContaining([
+        'post /leads 202',
+        'post /leads 400',
+        'post /leads 413',
+        'post /leads 415',
+        'post /leads 422',
+        'post /leads:batch 200',
+        'post /leads/{id}/engagements 404',
+        'get /leads/{id} 200',
+        'get /leads/{id}/events 200',
+      ]),
+    );
+    for (const [path, method, response] of answers) {
+      const documented = operation(path, method).responses[String(response.status)];
+      expect({ path, method, status: response.status, documented: documented !== undefined }).toEqual({
+        path,
+        method,
+        status: response.status,
+        documented: true,
+      });
+      const schema = documented?.content?.['application/json']?.schema;
+      expect(schema).toBeDefined();
+      expect({
+        path,
+        method,
+        status: response.status,
+        mismatches: mismatchesOf(response.body, schema as Schema),
+      }).toEqual({ path, method, status: response.status, mismatches: [] });
+    }
+  });
+
+  function operation(path: string, method: string): Operation {
+    const found = document.paths[path]?.[method];
+    if (!found) throw new Error(`${method} ${path} is not documented`);
+    return found;
+  }
+
+  /** Enough of JSON Schema for these documents: where `value` departs from `schema`, and how. */
+  function mismatchesOf(value: unknown, schema: Schema, at = '$'): string[] {
+    if (schema.$ref) return mismatchesOf(value, resolve(schema.$ref), at);
+    if (schema.allOf) return schema.allOf.flatMap((each) => mismatchesOf(value, each, at));
+    if (schema.oneOf) {
+      const matching = schema.oneOf.filter((each) => mismatchesOf(value, each, at).length === 0);
+      return matching.length === 1 ? [] : [`${at}: matches ${matching.length} of oneOf`];
+    }
+    if (schema.enum && !schema.enum.includes(value)) return [`${at}: ${JSON.stringify(value)} not in enum`];
+    switch (schema.type) {
+      case 'object': {
+        if (value === null || typeof value !== 'object' || Array.isArray(value))
+          return [`${at}: not an object`];
+        const record = value as Record<string, unknown>;
+        const missing = (schema.required ?? [])
+          .filter((name) => !(name in record))
+          .map((n) => `${at}.${n}: missing`);
+        const members = Object.entries(record).flatMap(([name, member]) => {
+          const property = schema.properties?.[name];
+          if (property) return mismatchesOf(member, property, `${at}.${name}`);
+          return schema.additionalProperties === false ? [`${at}.${name}: not documented`] : [];
+        });
+        return [...missing, ...members];
+      }
+      case 'array':
+        return Array.isArray(value)
+          ? value.flatMap((item, index) =>
+              schema.items ? mismatchesOf(item, schema.items, `${at}[${index}]`) : [],
+            )
+          : [`${at}: not an array`];
+      case 'string':
+        if (typeof value !== 'string') return [`${at}: not a string`];
+        return schema.format === 'uuid' && !UUID.test(value) ? [`${at}: not a UUID`] : [];
+      case 'integer':
+        return Number.isInteger(value) ? [] : [`${at}: not an integer`];
+      case 'number':
+        return typeof value === 'number' ? [] : [`${at}: not a number`];
+      case 'boolean':
+        return typeof value === 'boolean' ? [] : [`${at}: not a boolean`];
+      default:
+        return [];
+    }
+  }
+
+  function resolve(ref: string): Schema {
+    const name = ref.replace('#/components/schemas/', '');
+    const schema = document.components.schemas[name];
+    if (!schema) throw new Error(`${ref} is not in the document`);
+    return schema;
+  }
+});

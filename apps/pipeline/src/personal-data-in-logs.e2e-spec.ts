@@ -1,0 +1,126 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+
+const REPO_ROOT = resolve(__dirname, '../../..');
+
+/**
+ * No log line may carry personal data, on any path: the pipeline runs as `npm start` runs it, in a
+ * process of its own at LOG_LEVEL debug, every error path intake has is provoked with emails and
+ * phones no other test uses, and everything the process printed is searched for them.
+ */
+describe('personal data in logs', () => {
+  let pipeline: ChildProcess;
+  let baseUrl: string;
+  const printed: string[] = [];
+
+  beforeAll(async () => {
+    const port = await freePort();
+    baseUrl = `http://127.0.0.1:${port}`;
+    pipeline = spawn(
+      process.execPath,
+      ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/pipeline/src/main.ts'],
+      {
+        cwd: REPO_ROOT,
+        env: {
+          ...process.env,
+          TS_NODE_PROJECT: join(REPO_ROOT, 'tsconfig.tools.json'),
+          EVENT_STORE: 'pglite://memory',
+          LOG_LEVEL: 'debug',
+          PORT: String(port),
+          HOST: '127.0.0.1',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    pipeline.stdout?.on('data', (chunk: Buffer) => printed.push(chunk.toString('utf8')));
+    pipeline.stderr?.on('data', (chunk: Buffer) => printed.push(chunk.toString('utf8')));
+    const deadline = Date.now() + 100_000;
+    while (
+      !(await fetch(`${baseUrl}/health/ready`)
+        .then((r) => r.ok)
+        .catch(() => false))
+    ) {
+      if (Date.now() > deadline || pipeline.exitCode !== null)
+        throw new Error(`the pipeline did not start:\n${printed.join('')}`);
+      await new Promise((done) => setTimeout(done, 250));
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    if (pipeline.exitCode === null) {
+      const exited = new Promise((done) => pipeline.once('exit', done));
+      pipeline.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  it('prints no email and no phone it was sent, whatever went wrong with the request', async () => {
+    const secret = randomUUID().slice(0, 8);
+    const email = (what: string) => `${what}-${secret}@personal.example`;
+    const phone = `+49 30 ${secret.replace(/[a-f]/g, '7')}`;
+    const post = (path: string, body: string, headers: Record<string, string> = {}) =>
+      fetch(`${baseUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+      });
+    const lead = (address: string, extra: object = {}) =>
+      JSON.stringify({ source: 'web_form', contact: { email: address, phone, firstName: 'Ana' }, ...extra });
+
+    const statuses = [
+      (await post('/leads', lead(email('accepted')))).status,
+      (await post('/leads', lead(`not-an-email-${secret}`))).status,
+      (await post('/leads', lead(email('nul'), { sourceDetail: 'a\u0000b' }))).status,
+      (await post('/leads', `{"source":"web_form","contact":{"email":"${email('broken')}"`)).status,
+      (await post('/leads', lead(email('proto')).replace('{', '{"__proto__":{"x":1},'))).status,
+      (await post('/leads', lead(email('first')), { 'Idempotency-Key': secret })).status,
+      (await post('/leads', lead(email('second')), { 'Idempotency-Key': secret })).status,
+      (
+        await post(
+          `/leads/${randomUUID()}/engagements`,
+          JSON.stringify({
+            activity: 'page_view',
+            occurredAt: new Date().toISOString(),
+            detail: email('detail'),
+          }),
+        )
+      ).status,
+      (
+        await post(
+          '/leads:batch',
+          JSON.stringify({
+            leads: [JSON.parse(lead(email('batch'))), { contact: { email: email('item') } }],
+          }),
+        )
+      ).status,
+      (
+        await fetch(`${baseUrl}/leads`, {
+          method: 'POST',
+          headers: { 'content-type': 'text/plain' },
+          body: email('text'),
+        })
+      ).status,
+    ];
+    await new Promise((done) => setTimeout(done, 1_000));
+
+    expect(statuses).toEqual([202, 400, 400, 400, 400, 202, 422, 404, 200, 415]);
+    const logs = printed.join('');
+    expect(logs.length).toBeGreaterThan(0);
+    expect(logs).not.toContain(`-${secret}@personal.example`);
+    expect(logs).not.toContain(phone);
+    expect(logs).not.toContain(`not-an-email-${secret}`);
+  }, 60_000);
+});
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}

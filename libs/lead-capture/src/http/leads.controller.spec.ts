@@ -1,0 +1,30 @@
+import type { ManagedProjections } from '@leadledger/platform';
+import type { LeadCaptureService, SubmissionResult } from '../lead-capture.service';
+import { LeadsController } from './leads.controller';
+
+describe('LeadsController batches', () => {
+  const waitFor = jest.fn(async () => undefined);
+  const projections = { waitFor } as unknown as ManagedProjections;
+
+  it('answers an item that fails unexpectedly with a stable code, and processes the items after it', async () => {
+    const submit = jest.fn(async (submission: { contact: { email?: string } }): Promise<SubmissionResult> => {
+      if (submission.contact.email === 'boom@example.com') {
+        throw new Error('connection reset while writing "boom@example.com"');
+      }
+      return { leadId: '6f1c1f5e-6a39-4d7a-9d2b-3f7f2d1a9c01', outcome: 'captured', replayed: false };
+    });
+    const controller = new LeadsController({ submit } as unknown as LeadCaptureService, projections);
+    const lead = (email: string) => ({ source: 'web_form', contact: { email } });
+
+    const { results } = await controller.submitBatch({
+      leads: [lead('a@example.com'), lead('boom@example.com'), lead('c@example.com')],
+    });
+
+    expect(results).toEqual([
+      { index: 0, status: 'accepted', leadId: expect.any(String), outcome: 'captured' },
+      { index: 1, status: 'failed', error: 'internal' },
+      { index: 2, status: 'accepted', leadId: expect.any(String), outcome: 'captured' },
+    ]);
+    expect(submit).toHaveBeenCalledTimes(3);
+  });
+});

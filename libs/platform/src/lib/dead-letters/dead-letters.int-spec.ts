@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import { eventTypeOf, leadStreamId } from '@leadledger/contracts';
+import type { EventStore } from '@leadledger/eventsourcing';
+import type { LifecycleConsumer, StreamEvents } from '@leadledger/messaging';
+import { eventually } from '@leadledger/testing';
+import { Module, type INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { startServiceApp } from '../bootstrap';
+import { provideLifecycleConsumer } from '../lifecycle-consumers';
+import { EVENT_STORE } from '../tokens';
+
+/** A consumer that cannot handle anything until its cause is fixed. */
+const fragile = { fixed: false, handled: [] as string[] };
+const FRAGILE = Symbol('fragile');
+
+@Module({
+  providers: [
+    provideLifecycleConsumer(FRAGILE, {
+      inject: [],
+      consumer: (): LifecycleConsumer => ({
+        name: 'fragile',
+        category: 'lead',
+        eventTypes: ['LeadCaptured'],
+        async handle(streams: readonly StreamEvents[]) {
+          if (!fragile.fixed) throw new Error('not yet');
+          fragile.handled.push(...streams.map((stream) => stream.id));
+        },
+      }),
+    }),
+  ],
+})
+class FragileModule {}
+
+const ADMIN_TOKEN = 'a'.repeat(40);
+
+describe('dead letters', () => {
+  let app: INestApplication;
+  beforeAll(async () => {
+    app = await startServiceApp(
+      {
+        service: 'dead-letters-test',
+        title: 'test',
+        modules: [FragileModule],
+        requireKafka: false,
+        relay: false,
+      },
+      { EVENT_STORE: 'pglite://memory', LOG_LEVEL: 'silent', ADMIN_TOKEN },
+    );
+  });
+  afterAll(() => app.close());
+
+  it('keeps what a consumer gave up on, lists it to an admin, and replays it to that consumer after a fix', async () => {
+    const leadId = randomUUID();
+    await app.get<EventStore>(EVENT_STORE).append(
+      leadStreamId(leadId),
+      [
+        {
+          id: randomUUID(),
+          type: eventTypeOf('LeadCaptured'),
+          data: { leadId, source: 'web_form', contact: { email: 'ana@acme.io' } },
+          metadata: {
+            correlationId: randomUUID(),
+            causationId: randomUUID(),
+            actor: 'system:test',
+            occurredAt: new Date().toISOString(),
+            source: '/test',
+          },
+        },
+      ],
+      { expectedRevision: 'no_stream' },
+    );
+    const admin = { Authorization: `Bearer ${ADMIN_TOKEN}` };
+
+    const [deadLetter] = await eventually(async () => {
+      const { body } = await request(app.getHttpServer()).get('/admin/dead-letters').set(admin).expect(200);
+      return body.length > 0 ? body : undefined;
+    }, 30_000);
+    expect(deadLetter).toMatchObject({
+      topic: 'leadledger.leads.lifecycle.dlq',
+      consumerGroup: 'fragile',
+      error: 'not yet',
+      eventId: expect.any(String),
+    });
+    await request(app.getHttpServer()).get('/admin/dead-letters').expect(401);
+    await request(app.getHttpServer())
+      .get('/admin/dead-letters')
+      .set({ Authorization: 'Bearer wrong' })
+      .expect(401);
+
+    fragile.fixed = true;
+    const replay = await request(app.getHttpServer())
+      .post(`/admin/dead-letters/${deadLetter.id}/replay`)
+      .set(admin)
+      .expect(200);
+
+    expect(replay.body).toEqual({ id: deadLetter.id, outcome: 'handled' });
+    expect(fragile.handled).toEqual([leadId]);
+    const { body: after } = await request(app.getHttpServer())
+      .get('/admin/dead-letters')
+      .set(admin)
+      .expect(200);
+    expect(after[0]).toMatchObject({ id: deadLetter.id, replays: 1, lastReplayError: null });
+  }, 60_000);
+
+  it('has no admin routes at all without ADMIN_TOKEN', async () => {
+    const bare = await startServiceApp(
+      { service: 'dead-letters-bare', title: 'test', modules: [], requireKafka: false, relay: false },
+      { EVENT_STORE: 'pglite://memory', LOG_LEVEL: 'silent' },
+    );
+    try {
+      await request(bare.getHttpServer())
+        .get('/admin/dead-letters')
+        .set({ Authorization: 'Bearer x' })
+        .expect(403);
+    } finally {
+      await bare.close();
+    }
+  }, 60_000);
+});
