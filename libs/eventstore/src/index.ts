@@ -25,6 +25,7 @@ export { EventStoreDbCheckpointStore } from './lib/eventstoredb/eventstoredb-che
 export type { SqlDriver, SqlExecutor } from './lib/sql/sql-driver';
 export { PgDriver } from './lib/sql/pg-driver';
 export { PgliteDriver } from './lib/sql/pglite-driver';
+export { DirectoryLockedError, LOCK_FILE_NAME } from './lib/sql/directory-lock';
 export {
   EventStoreDbEventStore,
   packPosition,

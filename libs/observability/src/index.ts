@@ -10,6 +10,7 @@ export {
 export {
   CLIENT_CLOSED_REQUEST,
   createMetricsRegistry,
+  DEFAULT_METRICS_REFUSED_BY_PROMTOOL,
   EVENT_TYPE_HEADER,
   eventTypeOf,
   InvalidMetricDefinitionError,

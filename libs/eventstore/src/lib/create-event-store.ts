@@ -107,15 +107,24 @@ async function openStore(
       };
     case 'postgres': {
       const sql = new PgDriver({ connectionString: location.target, max: 20 });
-      const store = await SqlEventStore.open(sql, {
-        ...options,
-        ...(location.schema ? { schema: location.schema } : {}),
-      });
+      const store = await closingOnFailure(sql, () =>
+        SqlEventStore.open(sql, { ...options, ...(location.schema ? { schema: location.schema } : {}) }),
+      );
       return { store, sql };
     }
     case 'pglite': {
       const sql = await PgliteDriver.open(location.target);
-      return { store: await SqlEventStore.open(sql, options), sql };
+      return { store: await closingOnFailure(sql, () => SqlEventStore.open(sql, options)), sql };
     }
+  }
+}
+
+/** A store that failed to open (migrations refused, say) must not keep its pool or directory lock. */
+async function closingOnFailure<T>(sql: SqlDriver, open: () => Promise<T>): Promise<T> {
+  try {
+    return await open();
+  } catch (error) {
+    await sql.close().catch(() => undefined);
+    throw error;
   }
 }

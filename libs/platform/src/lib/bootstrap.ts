@@ -1,11 +1,14 @@
 import { openApiSchemasOf } from '@leadledger/contracts';
 import { MessageBusTransport, type MessageBus } from '@leadledger/messaging';
-import { ObservabilityModule, useStructuredLogging } from '@leadledger/observability';
+import { LeadledgerMetrics, ObservabilityModule, useStructuredLogging } from '@leadledger/observability';
 import { Module, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { NestFactory, Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { LevelWithSilent } from 'pino';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { JsonBodiesOnlyGuard } from './http/json-bodies-only.guard';
+import { refuseHostileJsonBodies } from './http/json-body';
+import { initialiseKnownSeries } from './known-series';
 import { readPlatformConfig, type PlatformDefaults } from './platform-config';
 import { PlatformModule } from './platform.module';
 import { MESSAGE_BUS } from './tokens';
@@ -40,10 +43,21 @@ export async function createServiceApp(
   })
   class ServiceModule {}
 
-  const app = await NestFactory.create<NestExpressApplication>(ServiceModule, { bufferLogs: true });
+  const app = await NestFactory.create<NestExpressApplication>(ServiceModule, {
+    bufferLogs: true,
+    // A module that fails to build (the store cannot be opened) is thrown to the caller, which says
+    // why in one line (runService), instead of Nest printing the stack and exiting itself. The
+    // buffered boot logs stay unprinted then: they only say which modules did start.
+    abortOnError: false,
+    autoFlushLogs: false,
+  });
   // Every field has a ceiling, so a 1,000-lead batch stays under about 2.5 MB; Express allows 100 kB.
-  app.useBodyParser('json', { limit: MAX_JSON_BODY });
+  // Not strict: a bare `5` or `null` then reaches validation, which names what is wrong with it.
+  app.useBodyParser('json', { limit: MAX_JSON_BODY, strict: false });
+  app.use(refuseHostileJsonBodies);
   useStructuredLogging(app);
+  app.useGlobalGuards(new JsonBodiesOnlyGuard(app.get(Reflector)));
+  initialiseKnownSeries(app.get(LeadledgerMetrics), config);
   app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(
@@ -78,7 +92,7 @@ export async function startServiceApp(
 }
 
 /**
- * main() of every app: build, start consuming, serve HTTP on PORT. A process that cannot start (a
+ * main() of every app: build, start consuming, serve HTTP on HOST:PORT. A process that cannot start (a
  * wrong setting, an unreachable store) says why and exits 1, rather than half-running.
  */
 export async function runService(definition: ServiceDefinition): Promise<void> {
@@ -86,7 +100,7 @@ export async function runService(definition: ServiceDefinition): Promise<void> {
     const config = readPlatformConfig(process.env, definition);
     const app = await createServiceApp(definition);
     await app.startAllMicroservices();
-    await app.listen(config.port);
+    await app.listen(config.port, config.host);
   } catch (error) {
     console.error(
       `${definition.service} cannot start: ${error instanceof Error ? error.message : String(error)}`,

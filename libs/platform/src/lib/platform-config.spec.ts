@@ -9,11 +9,41 @@ const pipeline: PlatformDefaults = {
 const leadCapture: PlatformDefaults = { service: 'lead-capture', requireKafka: true, relay: true };
 
 describe('readPlatformConfig', () => {
+  describe('HOST', () => {
+    it('listens on loopback only unless told otherwise', () => {
+      expect(readPlatformConfig({}, pipeline).host).toBe('127.0.0.1');
+      expect(readPlatformConfig({ HOST: '  ' }, pipeline).host).toBe('127.0.0.1');
+    });
+
+    it.each([
+      ['0.0.0.0', '0.0.0.0'],
+      ['::', '::'],
+      ['[::1]', '::1'],
+      ['leads.internal', 'leads.internal'],
+      ['localhost', 'localhost'],
+    ])('takes %s', (value, host) => {
+      expect(readPlatformConfig({ HOST: value }, pipeline).host).toBe(host);
+    });
+
+    it.each(['0.0.0.0:3000', 'http://0.0.0.0', 'two words', '-bad-.host'])(
+      'refuses %s, naming HOST',
+      (value) => {
+        expect(() => readPlatformConfig({ HOST: value }, pipeline)).toThrow(
+          new InvalidConfigurationError(
+            'HOST',
+            `must be an IP address or a host name (0.0.0.0 for every interface), got "${value}"`,
+          ),
+        );
+      },
+    );
+  });
+
   it('runs the pipeline on embedded defaults when nothing is set', () => {
     expect(readPlatformConfig({}, pipeline)).toEqual({
       service: 'pipeline',
       eventStoreUrl: 'pglite://./.data',
       port: 3000,
+      host: '127.0.0.1',
       relay: true,
       readModels: { schema: 'read' },
     });
@@ -35,6 +65,7 @@ describe('readPlatformConfig', () => {
       eventStoreUrl: 'postgres://app@db/leads',
       kafkaBrokers: ['10.0.0.5:9092', 'kafka-2:9092'],
       port: 8080,
+      host: '127.0.0.1',
       relay: false,
       readModels: { schema: 'read' },
     });

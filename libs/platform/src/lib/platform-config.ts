@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import {
   InvalidEventStoreUrlError,
   parseEventStoreUrl,
@@ -13,6 +14,11 @@ export interface PlatformConfig {
   readonly kafkaBrokers?: readonly string[];
   /** PORT for HTTP. */
   readonly port: number;
+  /**
+   * HOST: the address HTTP listens on. 127.0.0.1 unless set: the embedded pipeline has no
+   * authentication, so it is reachable from other machines only when someone says so (0.0.0.0).
+   */
+  readonly host: string;
   /** RELAY: whether this process publishes the store's events to the bus. Run exactly one per store. */
   readonly relay: boolean;
   /** Where read models (projections) live. */
@@ -82,6 +88,7 @@ export function readPlatformConfig(env: NodeJS.ProcessEnv, defaults: PlatformDef
     eventStoreUrl,
     ...(kafkaBrokers ? { kafkaBrokers } : {}),
     port: readPort(env.PORT, defaults.port ?? 3000),
+    host: readHost(env.HOST),
     relay: readBoolean('RELAY', env.RELAY, defaults.relay),
     readModels: readReadModels(env, location),
   };
@@ -117,6 +124,23 @@ function readBrokers(value: string | undefined): string[] | undefined {
   const bad = brokers.find((broker) => !BROKER.test(broker));
   if (bad !== undefined) throw new InvalidConfigurationError('KAFKA_BROKERS', `has "${bad}", not host:port`);
   return brokers;
+}
+
+export const DEFAULT_HOST = '127.0.0.1';
+
+const HOST_NAME =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+
+function readHost(value: string | undefined): string {
+  const host = value?.trim();
+  if (!host) return DEFAULT_HOST;
+  // Node's listen() takes IPv6 without brackets; people write them with.
+  const unbracketed = /^\[(.*)\]$/.exec(host)?.[1] ?? host;
+  if (isIP(unbracketed) !== 0 || HOST_NAME.test(unbracketed)) return unbracketed;
+  throw new InvalidConfigurationError(
+    'HOST',
+    `must be an IP address or a host name (0.0.0.0 for every interface), got "${value}"`,
+  );
 }
 
 function readPort(value: string | undefined, fallback: number): number {

@@ -1,32 +1,53 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { lockDirectory, type DirectoryLock } from './directory-lock';
+import { withoutDataOnFailure } from './query-errors';
 import type { SqlDriver, SqlExecutor } from './sql-driver';
 
 /**
  * PGlite: PostgreSQL compiled to WebAssembly, in this process, persisted to a directory (or memory).
  * It has one connection, so statements and transactions are serialized by PGlite itself.
+ *
+ * A directory is open in one process at a time: PGlite keeps the database in memory and writes it
+ * back, so two processes on one directory each miss the other's writes, the last to close
+ * overwrites the other's, and the files can end up unopenable. `open` takes the directory's lock
+ * (`lockDirectory`) first and throws `DirectoryLockedError` naming the holder's pid.
  */
 export class PgliteDriver implements SqlDriver {
-  private constructor(private readonly db: PGlite) {}
+  private constructor(
+    private readonly db: PGlite,
+    private readonly lock: DirectoryLock | undefined,
+  ) {}
 
   /** `dataDir` undefined: in memory, gone when the process ends. */
   static async open(dataDir?: string): Promise<PgliteDriver> {
-    const db = dataDir ? await PGlite.create({ dataDir }) : await PGlite.create();
-    return new PgliteDriver(db);
+    if (!dataDir) return new PgliteDriver(await PGlite.create(), undefined);
+    const lock = lockDirectory(dataDir);
+    try {
+      return new PgliteDriver(await PGlite.create({ dataDir }), lock);
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
   }
 
   async query<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
-    return (await this.db.query<Row>(sql, params as unknown[])).rows;
+    await yieldToEventLoop();
+    return (await withoutDataOnFailure(() => this.db.query<Row>(sql, params as unknown[]))).rows;
   }
 
   async exec(script: string): Promise<void> {
+    await yieldToEventLoop();
     await this.db.exec(script);
   }
 
   async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     return this.db.transaction(async (transaction: Transaction) =>
       work({
-        query: async <Row>(sql: string, params: readonly unknown[] = []) =>
-          (await transaction.query<Row>(sql, params as unknown[])).rows,
+        query: async <Row>(sql: string, params: readonly unknown[] = []) => {
+          // Per statement, not per transaction: a projection applies a whole batch of events in one.
+          await yieldToEventLoop();
+          return (await withoutDataOnFailure(() => transaction.query<Row>(sql, params as unknown[]))).rows;
+        },
       }),
     );
   }
@@ -37,6 +58,21 @@ export class PgliteDriver implements SqlDriver {
   }
 
   async close(): Promise<void> {
-    if (!this.db.closed) await this.db.close();
+    try {
+      if (!this.db.closed) await this.db.close();
+    } finally {
+      // Only once PGlite wrote everything back: another process may open the directory right after.
+      this.lock?.release();
+    }
   }
+}
+
+/**
+ * PGlite runs each statement synchronously on this thread and settles its promise as a microtask,
+ * so a caller awaiting statement after statement (a 1,000-lead batch) never lets the event loop
+ * reach its I/O phase: no other request, not even /health/live, is answered until it is done.
+ * One macrotask turn per statement lets waiting requests in; it costs microseconds when none wait.
+ */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

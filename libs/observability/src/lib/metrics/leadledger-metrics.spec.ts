@@ -245,6 +245,32 @@ describe('createMetricsRegistry', () => {
     expect(text).toMatch(/^process_cpu_user_seconds_total\{service="leads-svc"\} /m);
   });
 
+  it('names no gauge or histogram _total, which promtool refuses, and keeps the per-type counts', async () => {
+    const registry = createMetricsRegistry('leads-svc');
+    const families = await registry.getMetricsAsJSON();
+
+    const misnamed = families.filter(
+      (family) => String(family.type) !== 'counter' && family.name.endsWith('_total'),
+    );
+    expect(misnamed.map((family) => family.name)).toEqual([]);
+    expect(families.map((family) => family.name)).toEqual(
+      expect.arrayContaining([
+        'nodejs_active_handles',
+        'nodejs_active_resources',
+        'nodejs_eventloop_lag_p99_seconds',
+      ]),
+    );
+  });
+
+  it('shows an initialised counter series at 0 before anything is counted', async () => {
+    const metrics = new LeadledgerMetrics(createMetricsRegistry('leads-svc'));
+    metrics.initialiseCounter(metrics.eventsAppended, [{ event_type: 'LeadCaptured' }]);
+
+    expect(
+      await valueOf(metrics.registry, 'leadledger_events_appended_total', { event_type: 'LeadCaptured' }),
+    ).toBe(0);
+  });
+
   it('keeps each app to its own series', async () => {
     const first = new LeadledgerMetrics(createMetricsRegistry('one'));
     const second = new LeadledgerMetrics(createMetricsRegistry('two'));

@@ -53,11 +53,23 @@ interface Definition {
   readonly labelNames: readonly string[];
 }
 
+/**
+ * prom-client's gauges of live handles, requests and resources are named `_total`, which
+ * `promtool check metrics` refuses for anything but a counter. The same counts stay, by type, in
+ * `nodejs_active_handles`, `nodejs_active_requests` and `nodejs_active_resources`: sum those.
+ */
+export const DEFAULT_METRICS_REFUSED_BY_PROMTOOL = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+] as const;
+
 /** A registry of its own per app, so tests and several apps in one process never share series. */
 export function createMetricsRegistry(service: string): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
+  for (const name of DEFAULT_METRICS_REFUSED_BY_PROMTOOL) registry.removeSingleMetric(name);
   return registry;
 }
 
@@ -141,7 +153,9 @@ export class LeadledgerMetrics {
     labelNames: readonly Label[] = [],
   ): Counter<Label> {
     if (!name.endsWith('_total'))
-      throw new InvalidMetricDefinitionError(`counter "${name}" must end in _total (docs/architecture.md, "Observability")`);
+      throw new InvalidMetricDefinitionError(
+        `counter "${name}" must end in _total (docs/architecture.md, "Observability")`,
+      );
     return this.define(
       'counter',
       name,
@@ -173,6 +187,17 @@ export class LeadledgerMetrics {
       () =>
         new Histogram({ ...this.base(name, help, labelNames), ...(buckets && { buckets: [...buckets] }) }),
     );
+  }
+
+  /**
+   * Makes each series of `counter` exist at 0 before anything happened, so a restart shows as a
+   * reset to zero rather than a gap, and `rate()` and absence alerts see the first increment.
+   */
+  initialiseCounter<Label extends string>(
+    counter: Counter<Label>,
+    labelSets: ReadonlyArray<Readonly<Record<Label, string | number>>>,
+  ): void {
+    for (const labels of labelSets) counter.inc(labels as Partial<Record<Label, string | number>>, 0);
   }
 
   recordHttpRequest(method: string, route: string, statusCode: number, durationSeconds: number): void {

@@ -1,0 +1,90 @@
+import { EVENT_CATALOG, EVENT_NAMES } from '@leadledger/contracts';
+import { Body, Controller, Module, Post, type INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { createServiceApp } from './bootstrap';
+import { AcceptsMediaTypes } from './http/json-bodies-only.guard';
+
+@Controller('probe')
+class ProbeController {
+  @Post('json')
+  json(@Body() body: unknown): unknown {
+    return { received: body };
+  }
+
+  @Post('csv')
+  @AcceptsMediaTypes('text/csv')
+  csv(): unknown {
+    return { received: 'csv' };
+  }
+}
+
+@Module({ controllers: [ProbeController] })
+class ProbeModule {}
+
+describe('a service app', () => {
+  let app: INestApplication;
+
+  beforeAll(async () => {
+    app = await createServiceApp(
+      { service: 'probe', title: 'probe', modules: [ProbeModule], requireKafka: false, relay: false },
+      { EVENT_STORE: 'pglite://memory', LOG_LEVEL: 'silent' },
+    );
+    await app.init();
+  }, 60_000);
+
+  afterAll(() => app?.close());
+
+  describe('refuses request bodies that are not JSON', () => {
+    it.each([
+      ['application/x-www-form-urlencoded', 'source=web_form'],
+      ['text/plain', '{"source":"web_form"}'],
+      [
+        'multipart/form-data; boundary=x',
+        '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n--x--\r\n',
+      ],
+    ])('answers %s with 415', async (contentType, body) => {
+      const response = await request(app.getHttpServer())
+        .post('/probe/json')
+        .set('Content-Type', contentType)
+        .send(body)
+        .expect(415);
+
+      expect(response.body).toEqual({
+        statusCode: 415,
+        error: 'Unsupported Media Type',
+        message: `Content-Type ${contentType.split(';')[0]} is not accepted here: send application/json`,
+        code: 'unsupported_media_type',
+      });
+    });
+
+    it('takes JSON, and +json types', async () => {
+      await request(app.getHttpServer())
+        .post('/probe/json')
+        .send({ a: 1 })
+        .expect(201, { received: { a: 1 } });
+      await request(app.getHttpServer())
+        .post('/probe/json')
+        .set('Content-Type', 'application/merge-patch+json')
+        .send('{"a":1}')
+        .expect(201);
+    });
+
+    it('takes what a route documents, and a request without a body', async () => {
+      await request(app.getHttpServer())
+        .post('/probe/csv')
+        .set('Content-Type', 'text/csv')
+        .send('a,b\n1,2')
+        .expect(201);
+      await request(app.getHttpServer()).post('/probe/json').expect(201);
+    });
+  });
+
+  it('shows every event type in leadledger_events_appended_total at 0 before any traffic', async () => {
+    const { text } = await request(app.getHttpServer()).get('/metrics').expect(200);
+
+    for (const name of EVENT_NAMES)
+      expect(text).toContain(
+        `leadledger_events_appended_total{event_type="${EVENT_CATALOG[name].type}",service="probe"} 0\n`,
+      );
+  });
+});
