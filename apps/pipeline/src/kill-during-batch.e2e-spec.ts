@@ -1,0 +1,137 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const REPO_ROOT = resolve(__dirname, '../../..');
+
+/**
+ * `kill -9` in the middle of a 1,000-lead batch, as a crash would: the store must open again, and
+ * the client's retry of the same batch (same Idempotency-Key) must end with every lead stored
+ * exactly once, whatever the killed process had written before it died.
+ */
+describe('kill -9 during a batch', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'leadledger-kill-'));
+  let pipeline: ChildProcess | undefined;
+  let baseUrl = '';
+
+  afterAll(async () => {
+    if (pipeline && pipeline.exitCode === null) {
+      const exited = new Promise((done) => pipeline?.once('exit', done));
+      pipeline.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('loses nothing acknowledged and stores nothing twice once the batch is retried', async () => {
+    const leads = Array.from({ length: 1_000 }, (_, i) => ({
+      source: 'import',
+      contact: { email: `crash-${i}@kill.example` },
+      company: { name: `Company ${i % 20}`, size: 50 + i },
+    }));
+    const key = 'crash-batch-1';
+
+    await start();
+    const interrupted = post('/leads:batch', { leads }, key).catch(() => undefined);
+    // Let it store part of the batch, then die without a chance to clean up.
+    await waitUntil(async () => (await countLeads()) >= 20, 60_000);
+    pipeline?.kill('SIGKILL');
+    await interrupted;
+    await new Promise((done) => pipeline?.once('exit', done));
+
+    await start();
+    const retried = await post('/leads:batch', { leads }, key);
+    const { results } = (await retried.json()) as {
+      results: Array<{ status: string; leadId?: string; error?: string }>;
+    };
+
+    expect(retried.status).toBe(200);
+    // The one item the killed process was working on keeps its key claimed until the claim goes
+    // stale (60 s): the retry is told so (409's code), and nothing of it is applied twice.
+    const accepted = results.filter((result) => result.status === 'accepted');
+    const held = results.filter((result) => result.status !== 'accepted');
+    expect(held.length).toBeLessThanOrEqual(1);
+    for (const item of held)
+      expect(item).toMatchObject({ status: 'failed', error: 'idempotency_key_in_use' });
+    expect(accepted.length).toBeGreaterThanOrEqual(999);
+    expect(new Set(accepted.map((result) => result.leadId)).size).toBe(accepted.length);
+    // Every lead readable, each from one capture.
+    for (const index of [0, 19, 500, 999]) {
+      const events = (await (
+        await fetch(`${baseUrl}/leads/${results[index].leadId}/events`)
+      ).json()) as Array<{
+        type: string;
+      }>;
+      expect(events.filter((event) => event.type === 'LeadCaptured')).toHaveLength(1);
+    }
+  }, 240_000);
+
+  async function start(): Promise<void> {
+    const port = await freePort();
+    baseUrl = `http://127.0.0.1:${port}`;
+    pipeline = spawn(
+      process.execPath,
+      ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/pipeline/src/main.ts'],
+      {
+        cwd: REPO_ROOT,
+        env: {
+          ...process.env,
+          TS_NODE_PROJECT: join(REPO_ROOT, 'tsconfig.tools.json'),
+          EVENT_STORE: `pglite://${dataDir}`,
+          LOG_LEVEL: 'error',
+          PORT: String(port),
+          HOST: '127.0.0.1',
+        },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
+    await waitUntil(async () => {
+      if (pipeline?.exitCode !== null)
+        throw new Error(`the pipeline exited ${pipeline?.exitCode} while starting`);
+      return fetch(`${baseUrl}/health/ready`)
+        .then((response) => response.ok)
+        .catch(() => false);
+    }, 120_000);
+  }
+
+  function post(path: string, body: unknown, idempotencyKey: string): Promise<Response> {
+    return fetch(`${baseUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
+      body: JSON.stringify(body),
+    });
+  }
+
+  /** How many leads the running process has captured so far, by its own counter. */
+  async function countLeads(): Promise<number> {
+    const metrics = await fetch(`${baseUrl}/metrics`)
+      .then((response) => response.text())
+      .catch(() => '');
+    const captured =
+      /leadledger_events_appended_total\{[^}]*event_type="leadledger\.lead\.captured\.v1"[^}]*\} (\d+)/.exec(
+        metrics,
+      );
+    return captured ? Number(captured[1]) : 0;
+  }
+});
+
+async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((done) => setTimeout(done, 100));
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
