@@ -1,10 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-
-const REPO_ROOT = resolve(__dirname, '../../..');
+import { join } from 'node:path';
+import { eventually, startPipelineProcess, type PipelineProcess } from '@leadledger/testing';
 
 /**
  * `kill -9` in the middle of a 1,000-lead batch, as a crash would: the store must open again, and
@@ -13,15 +10,11 @@ const REPO_ROOT = resolve(__dirname, '../../..');
  */
 describe('kill -9 during a batch', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'leadledger-kill-'));
-  let pipeline: ChildProcess | undefined;
+  let pipeline: PipelineProcess | undefined;
   let baseUrl = '';
 
   afterAll(async () => {
-    if (pipeline && pipeline.exitCode === null) {
-      const exited = new Promise((done) => pipeline?.once('exit', done));
-      pipeline.kill('SIGTERM');
-      await exited;
-    }
+    await pipeline?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -36,10 +29,9 @@ describe('kill -9 during a batch', () => {
     await start();
     const interrupted = post('/leads:batch', { leads }, key).catch(() => undefined);
     // Let it store part of the batch, then die without a chance to clean up.
-    await waitUntil(async () => (await countLeads()) >= 20, 60_000);
-    pipeline?.kill('SIGKILL');
+    await eventually(async () => ((await countLeads()) >= 20 ? true : undefined), 60_000);
+    await pipeline?.kill('SIGKILL');
     await interrupted;
-    await new Promise((done) => pipeline?.once('exit', done));
 
     await start();
     const retried = await post('/leads:batch', { leads }, key);
@@ -67,31 +59,8 @@ describe('kill -9 during a batch', () => {
   }, 240_000);
 
   async function start(): Promise<void> {
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    pipeline = spawn(
-      process.execPath,
-      ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/pipeline/src/main.ts'],
-      {
-        cwd: REPO_ROOT,
-        env: {
-          ...process.env,
-          TS_NODE_PROJECT: join(REPO_ROOT, 'tsconfig.tools.json'),
-          EVENT_STORE: `pglite://${dataDir}`,
-          LOG_LEVEL: 'error',
-          PORT: String(port),
-          HOST: '127.0.0.1',
-        },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      },
-    );
-    await waitUntil(async () => {
-      if (pipeline?.exitCode !== null)
-        throw new Error(`the pipeline exited ${pipeline?.exitCode} while starting`);
-      return fetch(`${baseUrl}/health/ready`)
-        .then((response) => response.ok)
-        .catch(() => false);
-    }, 120_000);
+    pipeline = await startPipelineProcess({ EVENT_STORE: `pglite://${dataDir}`, LOG_LEVEL: 'error' });
+    baseUrl = pipeline.baseUrl;
   }
 
   function post(path: string, body: unknown, idempotencyKey: string): Promise<Response> {
@@ -114,22 +83,3 @@ describe('kill -9 during a batch', () => {
     return captured ? Number(captured[1]) : 0;
   }
 });
-
-async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((done) => setTimeout(done, 100));
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}

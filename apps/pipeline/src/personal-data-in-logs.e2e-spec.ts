@@ -1,9 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
-
-const REPO_ROOT = resolve(__dirname, '../../..');
+import { startPipelineProcess, type PipelineProcess } from '@leadledger/testing';
 
 /**
  * No log line may carry personal data, on any path: the pipeline runs as `npm start` runs it, in a
@@ -11,50 +7,15 @@ const REPO_ROOT = resolve(__dirname, '../../..');
  * phones no other test uses, and everything the process printed is searched for them.
  */
 describe('personal data in logs', () => {
-  let pipeline: ChildProcess;
+  let pipeline: PipelineProcess;
   let baseUrl: string;
-  const printed: string[] = [];
 
   beforeAll(async () => {
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    pipeline = spawn(
-      process.execPath,
-      ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/pipeline/src/main.ts'],
-      {
-        cwd: REPO_ROOT,
-        env: {
-          ...process.env,
-          TS_NODE_PROJECT: join(REPO_ROOT, 'tsconfig.tools.json'),
-          EVENT_STORE: 'pglite://memory',
-          LOG_LEVEL: 'debug',
-          PORT: String(port),
-          HOST: '127.0.0.1',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    pipeline.stdout?.on('data', (chunk: Buffer) => printed.push(chunk.toString('utf8')));
-    pipeline.stderr?.on('data', (chunk: Buffer) => printed.push(chunk.toString('utf8')));
-    const deadline = Date.now() + 100_000;
-    while (
-      !(await fetch(`${baseUrl}/health/ready`)
-        .then((r) => r.ok)
-        .catch(() => false))
-    ) {
-      if (Date.now() > deadline || pipeline.exitCode !== null)
-        throw new Error(`the pipeline did not start:\n${printed.join('')}`);
-      await new Promise((done) => setTimeout(done, 250));
-    }
+    pipeline = await startPipelineProcess({ LOG_LEVEL: 'debug' }, { captureOutput: true });
+    baseUrl = pipeline.baseUrl;
   }, 120_000);
 
-  afterAll(async () => {
-    if (pipeline.exitCode === null) {
-      const exited = new Promise((done) => pipeline.once('exit', done));
-      pipeline.kill('SIGTERM');
-      await exited;
-    }
-  });
+  afterAll(() => pipeline?.stop());
 
   it('prints no email and no phone it was sent, whatever went wrong with the request', async () => {
     const secret = randomUUID().slice(0, 8);
@@ -106,21 +67,10 @@ describe('personal data in logs', () => {
     await new Promise((done) => setTimeout(done, 1_000));
 
     expect(statuses).toEqual([202, 400, 400, 400, 400, 202, 422, 404, 200, 415]);
-    const logs = printed.join('');
+    const logs = pipeline.output();
     expect(logs.length).toBeGreaterThan(0);
     expect(logs).not.toContain(`-${secret}@personal.example`);
     expect(logs).not.toContain(phone);
     expect(logs).not.toContain(`not-an-email-${secret}`);
   }, 60_000);
 });
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}

@@ -11,3 +11,9 @@ export { dockerAvailable } from './lib/docker';
 export { parseExposition, sampleValue, type Family, type Sample } from './lib/prometheus-text';
 export { eventually } from './lib/eventually';
 export { realServicesEnvironment } from './lib/services-environment';
+export {
+  startPipelineProcess,
+  freePort,
+  type PipelineProcess,
+  type PipelineProcessOptions,
+} from './lib/pipeline-process';

@@ -1,8 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { hostname, networkInterfaces, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePort } from '@leadledger/testing';
 
 const REPO_ROOT = resolve(__dirname, '../../../..');
 const PIPELINE_MAIN = join(REPO_ROOT, 'apps/pipeline/src/main.ts');
@@ -39,15 +39,6 @@ function finished(child: ChildProcess): Promise<Finished> {
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((done) => child.once('exit', (code, signal) => done({ code, signal, stdout, stderr })));
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const address = server.address();
-  await new Promise((done) => server.close(done));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 async function waitUntilLive(port: number, child: ChildProcess): Promise<void> {
