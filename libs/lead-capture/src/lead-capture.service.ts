@@ -174,7 +174,7 @@ export class LeadCaptureService {
     return this.views.find(leadId);
   }
 
-  async getLeadEvents(leadId: string): Promise<ClaimedLeadEventView[] | undefined> {
+  async getLeadEvents(leadId: string): Promise<LeadEventView[] | undefined> {
     const recorded = await this.store.readStream(leadStreamId(leadId));
     return recorded.length === 0 ? undefined : recorded.map(toEventView);
   }
@@ -189,9 +189,10 @@ export class LeadCaptureService {
       correlationId: intake.correlationId,
       causationId: intake.causationId,
       occurredAt: intake.occurredAt ?? now.toISOString(),
+      ...(intake.claimedActor ? { claimedActor: intake.claimedActor } : {}),
     };
     return handleCommand(
-      intake.claimedActor ? recordingClaimedActor(this.store, intake.claimedActor) : this.store,
+      this.store,
       leadDecider,
       { handler: `lead-capture:${handler}`, source: LEAD_CAPTURE_SOURCE },
       leadStreamId(leadId),
@@ -206,27 +207,7 @@ function positionOf(decided: { readonly position?: GlobalPosition }): { position
   return decided.position === undefined ? {} : { position: decided.position };
 }
 
-/** An event as GET /leads/{id}/events shows it, with the actor its submitter claimed, if any. */
-export type ClaimedLeadEventView = LeadEventView & { readonly claimedActor?: string };
-
-/** The store as handleCommand sees it, writing the claimed actor into every appended event's metadata. */
-function recordingClaimedActor(store: EventStore, claimedActor: string): EventStore {
-  return {
-    append: (streamId, events, options) =>
-      store.append(
-        streamId,
-        events.map((event) => ({ ...event, metadata: { ...event.metadata, claimedActor } })),
-        options,
-      ),
-    readStream: (streamId, options) => store.readStream(streamId, options),
-    readAll: (options) => store.readAll(options),
-    subscribeToAll: (options) => store.subscribeToAll(options),
-    ping: () => store.ping(),
-    close: () => store.close(),
-  };
-}
-
-function toEventView(event: RecordedEvent): ClaimedLeadEventView {
+function toEventView(event: RecordedEvent): LeadEventView {
   const metadata = event.metadata as Record<string, string | undefined>;
   return {
     id: event.id,

@@ -28,6 +28,8 @@ export interface CommandContext {
   readonly actor: Actor;
   /** Business time of the occurrence (RFC 3339). */
   readonly occurredAt: string;
+  /** Who the caller says it acts for, unverified: recorded beside `actor`, never as it. */
+  readonly claimedActor?: string;
 }
 
 export interface HandlerIdentity {
@@ -239,7 +241,7 @@ export function toEventToAppend(
     id: deriveEventId(context.causationId, identity.handler, index),
     type: eventTypeOf(event.type),
     data: event.data,
-    metadata,
+    metadata: context.claimedActor ? { ...metadata, claimedActor: context.claimedActor } : metadata,
   };
 }
 

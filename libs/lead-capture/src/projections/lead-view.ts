@@ -24,6 +24,8 @@ export interface LeadEventView {
   readonly occurredAt?: string;
   readonly recordedAt: string;
   readonly actor?: string;
+  /** Who the submitter said it acted for (X-Actor), unverified. */
+  readonly claimedActor?: string;
   readonly correlationId?: string;
   readonly causationId?: string;
   readonly data: unknown;

@@ -1,6 +1,7 @@
 import { eventTypeOf, lifecycleTopicOf, toEnvelope } from '@leadledger/contracts';
 import {
   retry,
+  subscriptionInBatches,
   type CheckpointStore,
   type EventStore,
   type GlobalPosition,
@@ -8,7 +9,6 @@ import {
 } from '@leadledger/eventsourcing';
 import { toStoredEventDeadLetter } from '../dead-letter';
 import { ConsumptionStoppedError } from '../kafka/stoppable-delivery';
-import { forEachStoredBatch } from '../stored-batches';
 import {
   DEFAULT_RETRY_POLICY,
   PermanentMessageError,
@@ -131,13 +131,14 @@ class StoreLifecycleReader {
       maxBatchWaitMs: this.options.maxBatchWaitMs ?? DEFAULT_MAX_BATCH_WAIT_MS,
       signal,
     } as const;
-    await forEachStoredBatch(this.store, options, async (batch) => {
+    // Leaving early (a failed batch) aborts the live subscription at once: see subscriptionInBatches.
+    for await (const batch of subscriptionInBatches(this.store, options)) {
       await this.handleBatch(batch, signal);
       const last = batch[batch.length - 1];
       await this.checkpoints.save(this.checkpointName, last.position);
       onProgress();
       this.observer.onCheckpointed?.(this.consumer.name, last.position, last.recordedAt);
-    });
+    }
     if (!signal.aborted)
       throw new Error('the event store ended the subscription before the consumer was stopped');
   }

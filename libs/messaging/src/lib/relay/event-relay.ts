@@ -8,6 +8,7 @@ import {
 } from '@leadledger/contracts';
 import {
   retry,
+  subscriptionInBatches,
   type CheckpointStore,
   type EventStore,
   type GlobalPosition,
@@ -15,7 +16,6 @@ import {
 } from '@leadledger/eventsourcing';
 import { toStoredEventDeadLetter } from '../dead-letter';
 import type { MessageBus, OutgoingMessage } from '../message-bus.port';
-import { forEachStoredBatch } from '../stored-batches';
 
 export interface RelayObserver {
   /** A batch reached the bus and its checkpoint was saved. */
@@ -97,14 +97,15 @@ export class EventRelay {
       maxBatchWaitMs: this.maxBatchWaitMs,
       signal,
     } as const;
-    await forEachStoredBatch(this.store, options, async (batch) => {
+    // Leaving early (a failed batch) aborts the live subscription at once: see subscriptionInBatches.
+    for await (const batch of subscriptionInBatches(this.store, options)) {
       const messages = batch.map((event) => this.toMessage(event));
       await this.bus.publish(messages);
       const last = batch[batch.length - 1];
       await this.checkpoints.save(this.options.name, last.position);
       onProgress();
       this.options.observer?.onRelayed?.(this.options.name, messages, last.position, last.recordedAt);
-    });
+    }
     if (!signal.aborted)
       throw new Error('the event store ended the subscription before the relay was stopped');
   }
