@@ -6,5 +6,6 @@ export * from './lib/event-store.port';
 export * from './lib/event-store.errors';
 export * from './lib/checkpoint-store.port';
 export * from './lib/handle-command';
+export * from './lib/event-codec';
 export * from './lib/in-batches';
 export * from './lib/mask-quoted-text';

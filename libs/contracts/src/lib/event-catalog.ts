@@ -204,7 +204,8 @@ export class InvalidEventDataError extends Error {
   override readonly name = 'InvalidEventDataError';
 
   constructor(
-    readonly eventName: EventName,
+    /** A catalog name, or a bookkeeping stream's own type (EventCodec). */
+    readonly eventName: string,
     readonly issues: readonly ValidationIssue[],
   ) {
     super(

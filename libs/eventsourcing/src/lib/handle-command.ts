@@ -1,13 +1,11 @@
 import {
   InvalidEventDataError,
-  eventTypeOf,
-  toDomainEvent,
-  validateEventData,
   type Actor,
   type DomainEvent,
   type EventMetadata,
 } from '@leadledger/contracts';
 import type { Decider, EventMeta } from './decider';
+import { catalogCodec, type EventCodec } from './event-codec';
 import { deriveEventId } from './derive-id';
 import { DomainError } from './domain-error';
 import { WrongExpectedRevisionError } from './event-store.errors';
@@ -71,8 +69,10 @@ export const DEFAULT_COMMAND_RETRY: RetryPolicy = {
   jitter: 1,
 };
 
-export interface HandleCommandOptions {
+export interface HandleCommandOptions<Event = DomainEvent> {
   readonly retry?: RetryPolicy;
+  /** How the stream's events are stored; the lifecycle catalog's when absent. */
+  readonly codec?: EventCodec<Event>;
   /**
    * Decide on the stream as it is and return what would be appended, appending nothing: a preview
    * that takes the very path a real run takes (a causation already recorded included).
@@ -91,9 +91,11 @@ export interface HandleCommandOptions {
  */
 export type UnreadableEventHandler = (event: RecordedEvent, error: InvalidEventDataError) => void;
 
-export interface AggregateOptions {
+export interface AggregateOptions<Event = DomainEvent> {
+  /** How the stream's events are stored; the lifecycle catalog's when absent. */
+  readonly codec?: EventCodec<Event>;
   /** Sees each event folded in, with its domain form. */
-  readonly onEvent?: (event: RecordedEvent, domainEvent: DomainEvent) => void;
+  readonly onEvent?: (event: RecordedEvent, domainEvent: Event) => void;
   readonly onUnreadable?: UnreadableEventHandler;
 }
 
@@ -102,16 +104,17 @@ export interface AggregateOptions {
  * catalog does not know (a newer producer's) are skipped; so is an event that breaks its contract,
  * reported to `onUnreadable`.
  */
-export async function aggregateStream<State>(
+export async function aggregateStream<State, Event = DomainEvent>(
   store: EventStore,
   streamId: string,
-  decider: Pick<Decider<unknown, State, DomainEvent>, 'initialState' | 'evolve'>,
-  options: AggregateOptions = {},
+  decider: Pick<Decider<unknown, State, Event>, 'initialState' | 'evolve'>,
+  options: AggregateOptions<Event> = {},
 ): Promise<AggregatedStream<State>> {
   const recorded = await store.readStream(streamId);
+  const codec = options.codec ?? (catalogCodec as EventCodec<unknown> as EventCodec<Event>);
   let state = decider.initialState;
   for (const event of recorded) {
-    const domainEvent = readableDomainEvent(event, options.onUnreadable);
+    const domainEvent = readableEvent(event, codec, options.onUnreadable);
     if (!domainEvent) continue;
     state = decider.evolve(state, domainEvent, metaOf(event));
     options.onEvent?.(event, domainEvent);
@@ -120,12 +123,13 @@ export async function aggregateStream<State>(
   return { state, revision: last?.revision, ...(last ? { position: last.position } : {}) };
 }
 
-function readableDomainEvent(
+function readableEvent<Event>(
   event: RecordedEvent,
+  codec: EventCodec<Event>,
   onUnreadable: UnreadableEventHandler | undefined,
-): DomainEvent | undefined {
+): Event | undefined {
   try {
-    return toDomainEvent(event);
+    return codec.decode(event);
   } catch (error) {
     if (!(error instanceof InvalidEventDataError)) throw error;
     onUnreadable?.(event, error);
@@ -147,9 +151,29 @@ export async function handleCommand<Command, State, Event extends DomainEvent>(
   streamId: string,
   command: Command,
   context: CommandContext,
-  options: HandleCommandOptions = {},
+  options?: HandleCommandOptions<Event>,
+): Promise<Decided<State, Event>>;
+/** A bookkeeping stream outside the lifecycle catalog names how its events are stored. */
+export async function handleCommand<Command, State, Event>(
+  store: EventStore,
+  decider: Decider<Command, State, Event>,
+  identity: HandlerIdentity,
+  streamId: string,
+  command: Command,
+  context: CommandContext,
+  options: HandleCommandOptions<Event> & { readonly codec: EventCodec<Event> },
+): Promise<Decided<State, Event>>;
+export async function handleCommand<Command, State, Event>(
+  store: EventStore,
+  decider: Decider<Command, State, Event>,
+  identity: HandlerIdentity,
+  streamId: string,
+  command: Command,
+  context: CommandContext,
+  options: HandleCommandOptions<Event> = {},
 ): Promise<Decided<State, Event>> {
   const policy = options.retry ?? DEFAULT_COMMAND_RETRY;
+  const codec = options.codec ?? (catalogCodec as EventCodec<unknown> as EventCodec<Event>);
   try {
     return await retry(
       () =>
@@ -160,6 +184,7 @@ export async function handleCommand<Command, State, Event extends DomainEvent>(
           streamId,
           command,
           context,
+          codec,
           options.dryRun ?? false,
           options.onUnreadable,
         ),
@@ -178,27 +203,29 @@ export async function handleCommand<Command, State, Event extends DomainEvent>(
   }
 }
 
-async function decideAndAppendOnce<Command, State, Event extends DomainEvent>(
+async function decideAndAppendOnce<Command, State, Event>(
   store: EventStore,
   decider: Decider<Command, State, Event>,
   identity: HandlerIdentity,
   streamId: string,
   command: Command,
   context: CommandContext,
+  codec: EventCodec<Event>,
   dryRun: boolean,
   onUnreadable: UnreadableEventHandler | undefined,
 ): Promise<Decided<State, Event>> {
   const earlier: Event[] = [];
-  const current = await aggregateStream(store, streamId, decider as Decider<Command, State, DomainEvent>, {
+  const current = await aggregateStream(store, streamId, decider, {
+    codec,
     onEvent: (event, domainEvent) => {
-      if (causedBy(event, context.causationId, identity.source)) earlier.push(domainEvent as Event);
+      if (causedBy(event, context.causationId, identity.source)) earlier.push(domainEvent);
     },
     ...(onUnreadable ? { onUnreadable } : {}),
   });
   if (earlier.length > 0) return { ...current, events: earlier, alreadyHandled: true };
   const decided = decider.decide(command, current.state);
   if (decided.length === 0) return { ...current, events: [], alreadyHandled: false };
-  const toAppend = decided.map((event, index) => toEventToAppend(event, index, identity, context));
+  const toAppend = decided.map((event, index) => toEventToAppend(event, index, identity, context, codec));
   const state = decided.reduce(
     (folded, event, index) =>
       decider.evolve(folded, event, { id: toAppend[index].id, occurredAt: context.occurredAt }),
@@ -222,14 +249,14 @@ async function decideAndAppendOnce<Command, State, Event extends DomainEvent>(
  * service writes: an event a decider got wrong is refused before it is stored, instead of making
  * every later read of its stream fail.
  */
-export function toEventToAppend(
-  event: DomainEvent,
+export function toEventToAppend<Event = DomainEvent>(
+  event: Event,
   index: number,
   identity: HandlerIdentity,
   context: CommandContext,
+  codec: EventCodec<Event> = catalogCodec as EventCodec<unknown> as EventCodec<Event>,
 ): EventToAppend {
-  const issues = validateEventData(event.type, event.data);
-  if (issues.length > 0) throw new InvalidEventDataError(event.type, issues);
+  const { type, data } = codec.encode(event);
   const metadata: EventMetadata = {
     correlationId: context.correlationId,
     causationId: context.causationId,
@@ -239,8 +266,8 @@ export function toEventToAppend(
   };
   return {
     id: deriveEventId(context.causationId, identity.handler, index),
-    type: eventTypeOf(event.type),
-    data: event.data,
+    type,
+    data,
     metadata: context.claimedActor ? { ...metadata, claimedActor: context.claimedActor } : metadata,
   };
 }
