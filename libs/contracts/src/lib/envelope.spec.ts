@@ -62,7 +62,7 @@ describe('toEnvelope', () => {
     [{ metadata: { ...metadata, occurredAt: '2024-11-05' } }, /metadata\.occurredAt must be an RFC 3339/],
     [
       { metadata: { ...metadata, actor: 'robot:x' } },
-      /metadata\.actor must be "<user\|system\|integration>:<id>"/,
+      /metadata\.actor must be "<user\|system\|integration\|api-key>:<id>"/,
     ],
     [{ metadata: { ...metadata, correlationId: 42 } }, /metadata\.correlationId must be a string/],
   ])('refuses to build a malformed envelope (%o)', (change, message) => {

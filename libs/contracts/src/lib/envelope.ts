@@ -7,9 +7,13 @@ import { type EventType, eventTypeOf, resolveEventName } from './event-catalog';
  * attributes become `ce_`-prefixed headers, `data` is the message value, `datacontenttype` is `content-type`.
  */
 
-export const ACTOR_KINDS = ['user', 'system', 'integration'] as const;
+export const ACTOR_KINDS = ['user', 'system', 'integration', 'api-key'] as const;
 export type ActorKind = (typeof ACTOR_KINDS)[number];
-/** Who caused an event: `user:ana@example.com`, `system:marketing-scoring`, `integration:hubspot`. */
+/**
+ * Who caused an event: `user:ana@example.com` (a person's token), `api-key:<key id>` (a system or
+ * script with a key), `system:marketing-scoring` (leadledger itself), `integration:hubspot` (the
+ * producer of an inbound topic).
+ */
 export type Actor = `${ActorKind}:${string}`;
 
 export function isActor(value: unknown): value is Actor {
