@@ -238,7 +238,9 @@ function leadSubmissionMessage(): JsonObject {
             'offset identify the message).',
         ),
         [KAFKA_HEADERS.actor]: inboundHeader(
-          `Optional: who submits, as <${ACTOR_KINDS.join('|')}>:<id>; integration:kafka when absent or malformed.`,
+          'Optional: whom the producer says it acts for, as user:<id> or integration:<id>, recorded as ' +
+            '`claimedActor`; the actor of the events is the configured producer (LEADS_INBOUND_PRODUCER, ' +
+            'integration:kafka by default). A malformed or system: claim is dead-lettered.',
         ),
         [KAFKA_HEADERS.correlationid]: inboundHeader(
           'Optional correlation id for the events this submission causes; derived from the message id when absent.',

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { startPipelineProcess, type PipelineProcess } from '@leadledger/testing';
+import { ADMIN_HEADERS, startPipelineProcess, type PipelineProcess } from '@leadledger/testing';
 
 const REPO_ROOT = resolve(__dirname, '../..');
 
@@ -54,4 +54,15 @@ export function rssMiB(pid: number): number {
 export function percentile(sortedMs: readonly number[], p: number): number {
   if (sortedMs.length === 0) return Number.NaN;
   return sortedMs[Math.min(sortedMs.length - 1, Math.ceil((p / 100) * sortedMs.length) - 1)];
+}
+
+/** A fresh ingest key of the pipeline: benches send what an integration sends, rate limit included. */
+export async function ingestKeyOf(baseUrl: string): Promise<string> {
+  const response = await fetch(`${baseUrl}/admin/api-keys`, {
+    method: 'POST',
+    headers: { ...ADMIN_HEADERS, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ role: 'ingest', principal: 'bench' }),
+  });
+  if (response.status !== 201) throw new Error(`POST /admin/api-keys answered ${response.status}`);
+  return ((await response.json()) as { key: string }).key;
 }

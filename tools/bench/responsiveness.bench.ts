@@ -7,7 +7,7 @@
  *   npm run bench
  */
 import { randomUUID } from 'node:crypto';
-import { percentile, startChildPipeline } from './child-pipeline';
+import { ingestKeyOf, percentile, startChildPipeline } from './child-pipeline';
 
 const BATCH_SIZE = 1_000;
 const SAMPLE_EVERY_MS = 20;
@@ -23,7 +23,10 @@ interface Probe {
 
 async function main(): Promise<void> {
   const pipeline = await startChildPipeline();
-  const json = { 'Content-Type': 'application/json' };
+  const json = {
+    'Content-Type': 'application/json',
+    Authorization: `Bearer ${await ingestKeyOf(pipeline.baseUrl)}`,
+  };
   const singleLead = () =>
     JSON.stringify({ source: 'web_form', contact: { email: `single-${randomUUID().slice(0, 8)}@acme.io` } });
   const probes: Probe[] = [

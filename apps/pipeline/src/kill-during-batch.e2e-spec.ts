@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually, startPipelineProcess, type PipelineProcess } from '@leadledger/testing';
+import { ADMIN_HEADERS, eventually, startPipelineProcess, type PipelineProcess } from '@leadledger/testing';
 
 /**
  * `kill -9` in the middle of a 1,000-lead batch, as a crash would: the store must open again, and
@@ -51,7 +51,7 @@ describe('kill -9 during a batch', () => {
     expect(new Set(accepted.map((result) => result.leadId)).size).toBe(accepted.length);
     // Every lead readable, each from one capture; the one held item included, if any, once stored.
     for (const { leadId } of [accepted[0], accepted[19], accepted[500], accepted[accepted.length - 1]]) {
-      const response = await fetch(`${baseUrl}/leads/${leadId}/events`);
+      const response = await fetch(`${baseUrl}/leads/${leadId}/events`, { headers: ADMIN_HEADERS });
       expect({ leadId, status: response.status }).toEqual({ leadId, status: 200 });
       const events = (await response.json()) as Array<{ type: string }>;
       expect(events.filter((event) => event.type === 'LeadCaptured')).toHaveLength(1);
@@ -66,7 +66,7 @@ describe('kill -9 during a batch', () => {
   function post(path: string, body: unknown, idempotencyKey: string): Promise<Response> {
     return fetch(`${baseUrl}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
+      headers: { ...ADMIN_HEADERS, 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
       body: JSON.stringify(body),
     });
   }

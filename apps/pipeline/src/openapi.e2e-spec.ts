@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { createServiceApp } from '@leadledger/platform';
 import type { INestApplication } from '@nestjs/common';
-import { eventually } from '@leadledger/testing';
+import { eventually, ADMIN_HEADERS, TEST_ADMIN_KEY } from '@leadledger/testing';
 import request, { type Response } from 'supertest';
 import { PIPELINE } from './pipeline';
 
@@ -41,6 +41,8 @@ type Schema = {
 };
 type Parameter = { name: string; in: string; required?: boolean; schema?: Schema };
 type Operation = {
+  description?: string;
+  security?: unknown[];
   parameters?: Parameter[];
   requestBody?: { content: Record<string, { schema: Schema }> };
   responses: Record<string, { description?: string; content?: Record<string, { schema: Schema }> }>;
@@ -58,23 +60,28 @@ describe('OpenAPI document of the pipeline', () => {
   let document: Document;
 
   beforeAll(async () => {
-    app = await createServiceApp(PIPELINE, { EVENT_STORE: 'pglite://memory', LOG_LEVEL: 'silent' });
+    app = await createServiceApp(PIPELINE, {
+      EVENT_STORE: 'pglite://memory',
+      LOG_LEVEL: 'silent',
+      LEADLEDGER_ADMIN_KEY: TEST_ADMIN_KEY,
+    });
     await app.init();
-    document = (await request(app.getHttpServer()).get('/docs-json').expect(200)).body;
+    document = (await request.agent(app.getHttpServer()).set(ADMIN_HEADERS).get('/docs-json').expect(200))
+      .body;
   });
 
   afterAll(async () => {
     await app?.close();
   });
 
-  const http = () => request(app.getHttpServer());
+  const http = () => request.agent(app.getHttpServer()).set(ADMIN_HEADERS);
   const lead = () => ({ source: 'web_form', contact: { email: `${randomUUID()}@example.com` } });
 
   it('is a valid OpenAPI document', async () => {
     await expect(validateOpenApi(document)).resolves.toBe('valid');
   });
 
-  it('documents Idempotency-Key once, optional, on every submitting route; X-Actor likewise', () => {
+  it('documents Idempotency-Key once, optional, on every submitting route', () => {
     for (const [path, method] of [
       ['/leads', 'post'],
       ['/leads:batch', 'post'],
@@ -83,8 +90,28 @@ describe('OpenAPI document of the pipeline', () => {
       const headers = (operation(path, method).parameters ?? []).filter((p) => p.in === 'header');
       expect(headers.map((h) => [h.name.toLowerCase(), h.required ?? false]).sort()).toEqual([
         ['idempotency-key', false],
-        ['x-actor', false],
       ]);
+    }
+  });
+
+  it('documents who may call each route: credentials, roles, and the 401, 403 and 429 answers', () => {
+    const paths = document.paths as Record<string, Record<string, Operation>>;
+    for (const [path, operations] of Object.entries(paths)) {
+      for (const [method, documented] of Object.entries(operations)) {
+        const open = path.startsWith('/health') || path === '/metrics';
+        const security = documented.security;
+        if (open) {
+          expect({ path, method, security }).toEqual({ path, method, security: [] });
+          continue;
+        }
+        expect({ path, method, security }).toEqual({
+          path,
+          method,
+          security: [{ bearer: [] }, { apiKey: [] }],
+        });
+        expect(Object.keys(documented.responses)).toEqual(expect.arrayContaining(['401', '403', '429']));
+        expect(documented.description).toMatch(/Roles: /);
+      }
     }
   });
 
@@ -121,7 +148,12 @@ describe('OpenAPI document of the pipeline', () => {
     const answers: Array<[path: string, method: string, response: Response]> = [
       ['/leads', 'post', await http().post('/leads').send(lead())],
       ['/leads', 'post', await http().post('/leads').send({ source: 'fax' })],
-      ['/leads', 'post', await http().post('/leads').set('X-Actor', 'system:relay').send(lead())],
+      ['/leads', 'post', await request(app.getHttpServer()).post('/leads').send(lead())],
+      [
+        '/leads',
+        'post',
+        await request(app.getHttpServer()).post('/leads').set('X-Api-Key', 'guess').send(lead()),
+      ],
       ['/leads', 'post', await http().post('/leads').set('Idempotency-Key', key).send(lead())],
       ['/leads', 'post', await http().post('/leads').type('json').send(tooLarge)],
       ['/leads', 'post', await http().post('/leads').type('text').send('source=web_form')],

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { startPipelineProcess, type PipelineProcess } from '@leadledger/testing';
+import { ADMIN_HEADERS, startPipelineProcess, type PipelineProcess } from '@leadledger/testing';
 
 /**
  * No log line may carry personal data, on any path: the pipeline runs as `npm start` runs it, in a
@@ -24,7 +24,7 @@ describe('personal data in logs', () => {
     const post = (path: string, body: string, headers: Record<string, string> = {}) =>
       fetch(`${baseUrl}${path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
+        headers: { ...ADMIN_HEADERS, 'content-type': 'application/json', ...headers },
         body,
       });
     const lead = (address: string, extra: object = {}) =>
@@ -59,7 +59,7 @@ describe('personal data in logs', () => {
       (
         await fetch(`${baseUrl}/leads`, {
           method: 'POST',
-          headers: { 'content-type': 'text/plain' },
+          headers: { ...ADMIN_HEADERS, 'content-type': 'text/plain' },
           body: email('text'),
         })
       ).status,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { LEADS_INBOUND_TOPIC, deadLetterTopicOf } from '@leadledger/contracts';
 import type { IncomingMessage, MessageBus } from '@leadledger/messaging';
 import { MESSAGE_BUS, createServiceApp } from '@leadledger/platform';
-import { eventually } from '@leadledger/testing';
+import { eventually, ADMIN_HEADERS, TEST_ADMIN_KEY } from '@leadledger/testing';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { PIPELINE } from './pipeline';
@@ -17,7 +17,11 @@ describe('pipeline on embedded defaults', () => {
   let deadLetters: IncomingMessage[];
 
   async function start(): Promise<void> {
-    app = await createServiceApp(PIPELINE, { EVENT_STORE: `pglite://${dataDir}`, LOG_LEVEL: 'warn' });
+    app = await createServiceApp(PIPELINE, {
+      EVENT_STORE: `pglite://${dataDir}`,
+      LOG_LEVEL: 'warn',
+      LEADLEDGER_ADMIN_KEY: TEST_ADMIN_KEY,
+    });
     deadLetters = [];
     const bus = app.get<MessageBus>(MESSAGE_BUS);
     await bus.consume({
@@ -30,7 +34,11 @@ describe('pipeline on embedded defaults', () => {
   }
 
   async function eventNamesOf(leadId: string): Promise<string[]> {
-    const { body } = await request(app.getHttpServer()).get(`/leads/${leadId}/events`).expect(200);
+    const { body } = await request
+      .agent(app.getHttpServer())
+      .set(ADMIN_HEADERS)
+      .get(`/leads/${leadId}/events`)
+      .expect(200);
     return (body as Array<{ type: string }>).map((event) => event.type);
   }
 
@@ -49,13 +57,19 @@ describe('pipeline on embedded defaults', () => {
   });
 
   it('captures a lead over HTTP, and reads it back at once from the lead views', async () => {
-    const { body } = await request(app.getHttpServer())
+    const { body } = await request
+      .agent(app.getHttpServer())
+      .set(ADMIN_HEADERS)
       .post('/leads')
       .send({ source: 'web_form', contact: { email: 'ana@acme.io' }, company: { name: 'Acme', size: 250 } })
       .expect(202);
 
     // No eventually(): the write answered once the read model had it.
-    const lead = await request(app.getHttpServer()).get(`/leads/${body.leadId}`).expect(200);
+    const lead = await request
+      .agent(app.getHttpServer())
+      .set(ADMIN_HEADERS)
+      .get(`/leads/${body.leadId}`)
+      .expect(200);
     expect(lead.body).toMatchObject({
       stage: 'captured',
       contact: { email: 'ana@acme.io' },
@@ -84,12 +98,18 @@ describe('pipeline on embedded defaults', () => {
     // Published is not handled (as on Kafka): wait for the second message's dead letter, which (same
     // key, same partition, in order) comes after the first message was handled.
     const [dead] = await eventually(() => (deadLetters.length > 0 ? deadLetters : undefined));
-    const again = await request(app.getHttpServer())
+    const again = await request
+      .agent(app.getHttpServer())
+      .set(ADMIN_HEADERS)
       .post('/leads')
       .send({ source: 'web_form', contact: { email: 'bo@beta.io' } })
       .expect(202);
     expect(again.body.outcome).toBe('unchanged');
-    const lead = await request(app.getHttpServer()).get(`/leads/${again.body.leadId}`).expect(200);
+    const lead = await request
+      .agent(app.getHttpServer())
+      .set(ADMIN_HEADERS)
+      .get(`/leads/${again.body.leadId}`)
+      .expect(200);
     expect(lead.body.source).toBe('event');
     expect(dead.headers.dlq_error).toContain('a lead needs an email, a phone, or a source system');
   });
@@ -111,7 +131,9 @@ describe('pipeline on embedded defaults', () => {
   });
 
   it('keeps a country no code matches as given, never refusing the lead, and counts it', async () => {
-    const { body } = await request(app.getHttpServer())
+    const { body } = await request
+      .agent(app.getHttpServer())
+      .set(ADMIN_HEADERS)
       .post('/leads')
       .send({
         source: 'event',
@@ -120,16 +142,22 @@ describe('pipeline on embedded defaults', () => {
       })
       .expect(202);
 
-    const lead = await request(app.getHttpServer()).get(`/leads/${body.leadId}`).expect(200);
+    const lead = await request
+      .agent(app.getHttpServer())
+      .set(ADMIN_HEADERS)
+      .get(`/leads/${body.leadId}`)
+      .expect(200);
     expect(lead.body.company).toEqual({ name: 'Zeta', countryAsGiven: 'Asia/Pacific Region' });
-    const metrics = await request(app.getHttpServer()).get('/metrics').expect(200);
+    const metrics = await request.agent(app.getHttpServer()).set(ADMIN_HEADERS).get('/metrics').expect(200);
     expect(metrics.text).toMatch(
       /leadledger_lead_field_kept_as_given_total\{[^}]*field="company.country"[^}]*\} 1/,
     );
   });
 
   it('scores what it captures: a fit lead that engages becomes an MQL, in the same process', async () => {
-    const { body } = await request(app.getHttpServer())
+    const { body } = await request
+      .agent(app.getHttpServer())
+      .set(ADMIN_HEADERS)
       .post('/leads')
       .send({
         source: 'web_form',
@@ -137,17 +165,26 @@ describe('pipeline on embedded defaults', () => {
         company: { name: 'Epsilon', size: 600, industry: 'saas', country: 'AT' },
       })
       .expect(202);
-    await request(app.getHttpServer())
+    await request
+      .agent(app.getHttpServer())
+      .set(ADMIN_HEADERS)
       .post(`/leads/${body.leadId}/engagements`)
       .send({ activity: 'demo_requested', occurredAt: new Date().toISOString() })
       .expect(202);
 
     const score = await eventually(async () => {
-      const response = await request(app.getHttpServer()).get(`/leads/${body.leadId}/score`);
+      const response = await request
+        .agent(app.getHttpServer())
+        .set(ADMIN_HEADERS)
+        .get(`/leads/${body.leadId}/score`);
       return response.status === 200 && response.body.mql ? response.body : undefined;
     });
     expect(score.total).toBe(score.fit + score.engagement);
-    const lead = await request(app.getHttpServer()).get(`/leads/${body.leadId}`).expect(200);
+    const lead = await request
+      .agent(app.getHttpServer())
+      .set(ADMIN_HEADERS)
+      .get(`/leads/${body.leadId}`)
+      .expect(200);
     expect(lead.body.stage).toBe('marketing_qualified');
   });
 
@@ -163,8 +200,15 @@ describe('pipeline on embedded defaults', () => {
       company: { name: `Exhibitor ${i % 40}`, size: 120, industry: 'logistics', country: 'DE' },
     }));
 
-    const accepted = await request(app.getHttpServer()).post('/leads:batch').send({ leads }).expect(200);
-    const refused = await request(app.getHttpServer())
+    const accepted = await request
+      .agent(app.getHttpServer())
+      .set(ADMIN_HEADERS)
+      .post('/leads:batch')
+      .send({ leads })
+      .expect(200);
+    const refused = await request
+      .agent(app.getHttpServer())
+      .set(ADMIN_HEADERS)
       .post('/leads:batch')
       .send({ leads: [...leads, leads[0]] })
       .expect(400);
@@ -178,7 +222,9 @@ describe('pipeline on embedded defaults', () => {
   }, 120_000);
 
   it('keeps its leads across a restart, and scores nothing twice: its consumers resume from their checkpoints', async () => {
-    const { body } = await request(app.getHttpServer())
+    const { body } = await request
+      .agent(app.getHttpServer())
+      .set(ADMIN_HEADERS)
       .post('/leads')
       .send({ source: 'referral', contact: { email: 'cy@gamma.io' } })
       .expect(202);
@@ -187,8 +233,10 @@ describe('pipeline on embedded defaults', () => {
     await app.close();
     await start();
 
-    await request(app.getHttpServer()).get(`/leads/${body.leadId}`).expect(200);
-    const { body: fresh } = await request(app.getHttpServer())
+    await request.agent(app.getHttpServer()).set(ADMIN_HEADERS).get(`/leads/${body.leadId}`).expect(200);
+    const { body: fresh } = await request
+      .agent(app.getHttpServer())
+      .set(ADMIN_HEADERS)
       .post('/leads')
       .send({ source: 'other', contact: { email: 'di@delta.io' } })
       .expect(202);

@@ -6,7 +6,8 @@ import {
   deadLetterTopicOf,
   leadStreamId,
 } from '@leadledger/contracts';
-import { startServiceApp } from '@leadledger/platform';
+import { EVENT_STORE, startServiceApp } from '@leadledger/platform';
+import type { EventStore } from '@leadledger/eventsourcing';
 import {
   dropSchema,
   eventually,
@@ -18,6 +19,7 @@ import {
   uniqueSchemaName,
   type ReceivedMessage,
   type TopicRecorder,
+  ADMIN_HEADERS,
 } from '@leadledger/testing';
 import type { INestApplication } from '@nestjs/common';
 import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
@@ -35,7 +37,10 @@ describe('lead-capture on PostgreSQL and Kafka', () => {
   beforeAll(async () => {
     const env = await realServicesEnvironment(schema);
     const brokers = env.KAFKA_BROKERS.split(',');
-    app = await startServiceApp(LEAD_CAPTURE_SERVICE, env);
+    app = await startServiceApp(LEAD_CAPTURE_SERVICE, {
+      ...env,
+      LEADS_INBOUND_PRODUCER: 'integration:event-bridge',
+    });
 
     recorder = await recordTopics(brokers, [LEADS_LIFECYCLE_TOPIC, deadLetterTopicOf(LEADS_INBOUND_TOPIC)]);
     received = recorder.received;
@@ -54,7 +59,9 @@ describe('lead-capture on PostgreSQL and Kafka', () => {
   it('publishes a lead submitted over HTTP to the lifecycle topic as a CloudEvent keyed by its stream', async () => {
     const email = `${randomUUID()}@acme.io`;
 
-    const response = await request(app.getHttpServer())
+    const response = await request
+      .agent(app.getHttpServer())
+      .set(ADMIN_HEADERS)
       .post('/leads')
       .send({
         source: 'web_form',
@@ -71,7 +78,7 @@ describe('lead-capture on PostgreSQL and Kafka', () => {
       [KAFKA_HEADERS.type]: 'leadledger.lead.captured.v1',
       [KAFKA_HEADERS.source]: '/leadledger/lead-capture',
       [KAFKA_HEADERS.subject]: leadStreamId(leadId),
-      [KAFKA_HEADERS.actor]: 'integration:http-api',
+      [KAFKA_HEADERS.actor]: expect.stringMatching(/^api-key:[0-9a-f-]{36}$/),
       [KAFKA_HEADERS.datacontenttype]: 'application/json',
     });
     expect(message.headers[KAFKA_HEADERS.correlationid]).toBeTruthy();
@@ -102,12 +109,20 @@ describe('lead-capture on PostgreSQL and Kafka', () => {
     ).toEqual([]);
     expect(captures[0].headers).toMatchObject({
       [KAFKA_HEADERS.type]: 'leadledger.lead.captured.v1',
-      [KAFKA_HEADERS.actor]: 'integration:event-app',
+      // The configured producer of the topic; what the message said of itself is only claimed.
+      [KAFKA_HEADERS.actor]: 'integration:event-bridge',
+    });
+    const [stored] = await app.get<EventStore>(EVENT_STORE).readStream(captures[0].key as string);
+    expect(stored.metadata).toMatchObject({
+      actor: 'integration:event-bridge',
+      claimedActor: 'integration:event-app',
     });
   });
 
   it('answers a retried engagement with the same Idempotency-Key as the first time, recording it once', async () => {
-    const { body: lead } = await request(app.getHttpServer())
+    const { body: lead } = await request
+      .agent(app.getHttpServer())
+      .set(ADMIN_HEADERS)
       .post('/leads')
       .send({ source: 'web_form', contact: { email: `${randomUUID()}@eps.io` } })
       .expect(202);
@@ -118,17 +133,23 @@ describe('lead-capture on PostgreSQL and Kafka', () => {
     };
     const key = randomUUID();
 
-    const first = await request(app.getHttpServer())
+    const first = await request
+      .agent(app.getHttpServer())
+      .set(ADMIN_HEADERS)
       .post(`/leads/${lead.leadId}/engagements`)
       .set('Idempotency-Key', key)
       .send(engagement)
       .expect(202);
-    const retry = await request(app.getHttpServer())
+    const retry = await request
+      .agent(app.getHttpServer())
+      .set(ADMIN_HEADERS)
       .post(`/leads/${lead.leadId}/engagements`)
       .set('Idempotency-Key', key)
       .send(engagement)
       .expect(202);
-    const another = await request(app.getHttpServer())
+    const another = await request
+      .agent(app.getHttpServer())
+      .set(ADMIN_HEADERS)
       .post(`/leads/${lead.leadId}/engagements`)
       .send(engagement)
       .expect(202);
@@ -136,7 +157,11 @@ describe('lead-capture on PostgreSQL and Kafka', () => {
     expect(first.body).toEqual({ leadId: lead.leadId, outcome: 'recorded', replayed: false });
     expect(retry.body).toEqual({ leadId: lead.leadId, outcome: 'recorded', replayed: true });
     expect(another.body).toMatchObject({ outcome: 'recorded', replayed: false });
-    const events = await request(app.getHttpServer()).get(`/leads/${lead.leadId}/events`).expect(200);
+    const events = await request
+      .agent(app.getHttpServer())
+      .set(ADMIN_HEADERS)
+      .get(`/leads/${lead.leadId}/events`)
+      .expect(200);
     expect(events.body.map((e: { type: string }) => e.type)).toEqual([
       'LeadCaptured',
       'LeadEngagementRecorded',
@@ -148,8 +173,15 @@ describe('lead-capture on PostgreSQL and Kafka', () => {
     const email = `${randomUUID()}@gamma.io`;
     const body = { source: 'newsletter', contact: { email } };
 
-    const first = await request(app.getHttpServer()).post('/leads').send(body).expect(202);
-    const second = await request(app.getHttpServer())
+    const first = await request
+      .agent(app.getHttpServer())
+      .set(ADMIN_HEADERS)
+      .post('/leads')
+      .send(body)
+      .expect(202);
+    const second = await request
+      .agent(app.getHttpServer())
+      .set(ADMIN_HEADERS)
       .post('/leads')
       .send({ ...body, contact: { email: ` ${email.toUpperCase()} ` } })
       .expect(202);
@@ -161,7 +193,11 @@ describe('lead-capture on PostgreSQL and Kafka', () => {
     await eventually(() => received.find((m) => m.key === leadStreamId(marker)));
 
     expect(second.body).toEqual({ leadId: first.body.leadId, outcome: 'unchanged', replayed: false });
-    const events = await request(app.getHttpServer()).get(`/leads/${first.body.leadId}/events`).expect(200);
+    const events = await request
+      .agent(app.getHttpServer())
+      .set(ADMIN_HEADERS)
+      .get(`/leads/${first.body.leadId}/events`)
+      .expect(200);
     expect(events.body.map((e: { type: string }) => e.type)).toEqual(['LeadCaptured']);
   });
 
@@ -199,17 +235,23 @@ describe('lead-capture on PostgreSQL and Kafka', () => {
   });
 
   it('serves /metrics in the Prometheus text format, with counters that move', async () => {
-    const before = parseExposition((await request(app.getHttpServer()).get('/metrics').expect(200)).text);
+    const before = parseExposition(
+      (await request.agent(app.getHttpServer()).set(ADMIN_HEADERS).get('/metrics').expect(200)).text,
+    );
     const captured = { event_type: 'leadledger.lead.captured.v1' };
     const appendedBefore = sampleValue(before, 'leadledger_events_appended_total', captured) ?? 0;
 
-    const { body } = await request(app.getHttpServer())
+    const { body } = await request
+      .agent(app.getHttpServer())
+      .set(ADMIN_HEADERS)
       .post('/leads')
       .send({ source: 'other', contact: { phone: '+1 555 0100' } })
       .expect(202);
     await eventually(() => received.find((m) => m.key === leadStreamId(body.leadId)));
 
-    const after = parseExposition((await request(app.getHttpServer()).get('/metrics').expect(200)).text);
+    const after = parseExposition(
+      (await request.agent(app.getHttpServer()).set(ADMIN_HEADERS).get('/metrics').expect(200)).text,
+    );
     expect(sampleValue(after, 'leadledger_events_appended_total', captured)).toBe(appendedBefore + 1);
     expect(
       sampleValue(after, 'leadledger_events_published_total', { ...captured, topic: LEADS_LIFECYCLE_TOPIC }),

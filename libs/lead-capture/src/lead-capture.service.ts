@@ -33,7 +33,7 @@ export interface IntakeContext {
    */
   readonly idempotency?: IdempotentRequest;
   /**
-   * Who the caller says it acts for, unverified (an X-Actor header): recorded beside `actor` in the
+   * Who the producer of an inbound message says it acts for, unverified (`ce_actor`): recorded beside `actor` in the
    * events' metadata as `claimedActor`, never as the actor itself.
    */
   readonly claimedActor?: string;

@@ -13,6 +13,7 @@ import {
   uniqueSchemaName,
   type ReceivedMessage,
   type TopicRecorder,
+  ADMIN_HEADERS,
 } from '@leadledger/testing';
 import type { INestApplication } from '@nestjs/common';
 import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
@@ -55,7 +56,11 @@ describe('marketing-scoring on PostgreSQL and Kafka', () => {
 
     const mql = await eventually(() => of(leadId, 'leadledger.lead.marketing-qualified.v1'));
     expect(mql.headers[KAFKA_HEADERS.source]).toBe('/leadledger/marketing-scoring');
-    const score = await request(scoring.getHttpServer()).get(`/leads/${leadId}/score`).expect(200);
+    const score = await request
+      .agent(scoring.getHttpServer())
+      .set(ADMIN_HEADERS)
+      .get(`/leads/${leadId}/score`)
+      .expect(200);
     expect(score.body).toMatchObject({ mql: true, disqualified: false, modelVersion: '2026-11-a' });
     const parts = score.body.breakdown as Array<{
       points: number;
@@ -74,7 +79,13 @@ describe('marketing-scoring on PostgreSQL and Kafka', () => {
     await eventually(() =>
       of(leadId, 'leadledger.lead.scored.v1', (scored) => JSON.parse(scored.value).engagement > 0),
     );
-    const before = (await request(scoring.getHttpServer()).get(`/leads/${leadId}/score`).expect(200)).body;
+    const before = (
+      await request
+        .agent(scoring.getHttpServer())
+        .set(ADMIN_HEADERS)
+        .get(`/leads/${leadId}/score`)
+        .expect(200)
+    ).body;
 
     // The very message again, as a rebalance or a relay restart would deliver it.
     await producer.send({
@@ -86,15 +97,25 @@ describe('marketing-scoring on PostgreSQL and Kafka', () => {
     const marker = await captureFitLead();
     await eventually(() => of(marker, 'leadledger.lead.scored.v1'));
 
-    const after = (await request(scoring.getHttpServer()).get(`/leads/${leadId}/score`).expect(200)).body;
+    const after = (
+      await request
+        .agent(scoring.getHttpServer())
+        .set(ADMIN_HEADERS)
+        .get(`/leads/${leadId}/score`)
+        .expect(200)
+    ).body;
     expect(after.engagement).toBe(before.engagement);
     expect(after.breakdown).toEqual(before.breakdown);
   });
 
   it('serves the model it scores with, and counts scored leads and MQLs by source', async () => {
-    const model = await request(scoring.getHttpServer()).get('/scoring-model').expect(200);
+    const model = await request
+      .agent(scoring.getHttpServer())
+      .set(ADMIN_HEADERS)
+      .get('/scoring-model')
+      .expect(200);
     const metrics = parseExposition(
-      (await request(scoring.getHttpServer()).get('/metrics').expect(200)).text,
+      (await request.agent(scoring.getHttpServer()).set(ADMIN_HEADERS).get('/metrics').expect(200)).text,
     );
 
     expect(model.body).toMatchObject({ version: '2026-11-a', mql: { fit: 40, engagement: 30 } });
@@ -106,7 +127,9 @@ describe('marketing-scoring on PostgreSQL and Kafka', () => {
   });
 
   async function captureFitLead(): Promise<string> {
-    const { body } = await request(capture.getHttpServer())
+    const { body } = await request
+      .agent(capture.getHttpServer())
+      .set(ADMIN_HEADERS)
       .post('/leads')
       .send({
         source: 'web_form',
@@ -118,7 +141,9 @@ describe('marketing-scoring on PostgreSQL and Kafka', () => {
   }
 
   async function engage(leadId: string, activity: string, occurredAt: string): Promise<void> {
-    await request(capture.getHttpServer())
+    await request
+      .agent(capture.getHttpServer())
+      .set(ADMIN_HEADERS)
       .post(`/leads/${leadId}/engagements`)
       .send({ activity, occurredAt })
       .expect(202);

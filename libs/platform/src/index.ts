@@ -23,3 +23,7 @@ export {
 export { ManagedLifecycleConsumer, provideLifecycleConsumer } from './lib/lifecycle-consumers';
 export { reportUnreadableEvents } from './lib/unreadable-events';
 export { uuidParam, ApiUuidParam } from './lib/http/uuid-param';
+export { ResourceOwners, type OwnershipResolver } from './lib/access/resource-owners';
+export { routesOf, type RouteWithPolicy } from './lib/access/route-policies';
+export { ApiKeyRegistry } from './lib/access/api-key-registry';
+export { readAccessConfig, type AccessConfig } from './lib/access/access-config';

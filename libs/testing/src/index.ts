@@ -17,3 +17,10 @@ export {
   type PipelineProcess,
   type PipelineProcessOptions,
 } from './lib/pipeline-process';
+export { TEST_ADMIN_KEY, ADMIN_HEADERS } from './lib/credentials';
+export {
+  startTestIdentityProvider,
+  TEST_ISSUER,
+  TEST_AUDIENCE,
+  type TestIdentityProvider,
+} from './lib/jwks-server';

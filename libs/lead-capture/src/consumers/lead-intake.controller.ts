@@ -1,4 +1,5 @@
 import { KAFKA_HEADERS, LEADS_INBOUND_TOPIC, isActor, type Actor } from '@leadledger/contracts';
+import { InvalidConfigurationError, SERVICE_ENVIRONMENT } from '@leadledger/platform';
 import { DomainError, deriveId } from '@leadledger/eventsourcing';
 import {
   MessageBusExceptionFilter,
@@ -18,7 +19,24 @@ import { LeadCaptureService, type IntakeContext } from '../lead-capture.service'
 import { readRequest } from '../http/read-request';
 import { CLAIMED_ACTOR } from '../http/request-headers';
 
-const DEFAULT_ACTOR: Actor = 'integration:kafka';
+/**
+ * LEADS_INBOUND_PRODUCER: who publishes on the inbound topic. The broker authenticates producers,
+ * not leadledger, so the operator says who that is; every event an inbound message causes records it
+ * as the actor. What a message says of itself (`ce_actor`) is kept beside it, as claimed.
+ */
+const DEFAULT_PRODUCER: Actor = 'integration:kafka';
+const PRODUCER = /^integration:[A-Za-z0-9._@+-]{1,200}$/;
+
+export function inboundProducerOf(env: NodeJS.ProcessEnv): Actor {
+  const configured = env.LEADS_INBOUND_PRODUCER?.trim() || DEFAULT_PRODUCER;
+  if (!PRODUCER.test(configured)) {
+    throw new InvalidConfigurationError(
+      'LEADS_INBOUND_PRODUCER',
+      `must be integration:<name> (1 to 200 of A-Z a-z 0-9 . _ @ + -), got "${configured}"`,
+    );
+  }
+  return configured as Actor;
+}
 
 /**
  * Raw submissions other systems publish on `leadledger.leads.inbound`: a JSON body exactly as
@@ -31,13 +49,20 @@ const DEFAULT_ACTOR: Actor = 'integration:kafka';
 @Controller()
 @UseFilters(MessageBusExceptionFilter)
 export class LeadIntakeController {
-  constructor(@Inject(LeadCaptureService) private readonly leads: LeadCaptureService) {}
+  private readonly producer: Actor;
+
+  constructor(
+    @Inject(LeadCaptureService) private readonly leads: LeadCaptureService,
+    @Inject(SERVICE_ENVIRONMENT) env: NodeJS.ProcessEnv,
+  ) {
+    this.producer = inboundProducerOf(env);
+  }
 
   // Its own group even inside the pipeline: what lead-capture cannot take is dead-lettered for it alone.
   @EventPattern(LEADS_INBOUND_TOPIC, { consumerGroup: 'lead-capture' })
   async handle(@Payload() batch: IncomingMessage[]): Promise<void> {
     for (const message of batch) {
-      const context = intakeContextOf(message);
+      const context = intakeContextOf(message, this.producer);
       await runWithCorrelation(context.correlationId, () => this.submit(message, context));
     }
   }
@@ -84,11 +109,11 @@ function messageIdOf(message: IncomingMessage): string {
 }
 
 /**
- * The publishing system names who submits (`ce_actor`); the broker authenticated the producer, so a
- * well-formed user or integration actor is recorded as it is. `system:` is leadledger's own services'
- * (the relay, scoring): a message claiming it is refused, as is an actor no pattern allows.
+ * The actor is the topic's producer. A well-formed user or integration `ce_actor` is recorded as
+ * claimed; `system:` is leadledger's own services' (the relay, scoring): a message claiming it is
+ * refused, as is a claim no pattern allows.
  */
-function intakeContextOf(message: IncomingMessage): IntakeContext {
+function intakeContextOf(message: IncomingMessage, producer: Actor): IntakeContext {
   const causationId = deriveId('inbound-message', messageIdOf(message));
   const actor = message.headers[KAFKA_HEADERS.actor];
   if (actor !== undefined && !(CLAIMED_ACTOR.test(actor) && isActor(actor))) {
@@ -97,7 +122,8 @@ function intakeContextOf(message: IncomingMessage): IntakeContext {
     );
   }
   return {
-    actor: actor ?? DEFAULT_ACTOR,
+    actor: producer,
+    ...(actor !== undefined ? { claimedActor: actor } : {}),
     correlationId: message.headers[KAFKA_HEADERS.correlationid] || causationId,
     causationId,
   };

@@ -2,6 +2,8 @@ import type { ManagedProjections } from '@leadledger/platform';
 import type { LeadCaptureService, SubmissionResult } from '../lead-capture.service';
 import { LeadsController } from './leads.controller';
 
+const KEY_ID = '0b7c9a52-3c1e-5d2a-9e4f-1a2b3c4d5e6f';
+
 describe('LeadsController batches', () => {
   const waitFor = jest.fn(async () => undefined);
   const projections = { waitFor } as unknown as ManagedProjections;
@@ -16,9 +18,10 @@ describe('LeadsController batches', () => {
     const controller = new LeadsController({ submit } as unknown as LeadCaptureService, projections);
     const lead = (email: string) => ({ source: 'web_form', contact: { email } });
 
-    const { results } = await controller.submitBatch({
-      leads: [lead('a@example.com'), lead('boom@example.com'), lead('c@example.com')],
-    });
+    const { results } = await controller.submitBatch(
+      { leads: [lead('a@example.com'), lead('boom@example.com'), lead('c@example.com')] },
+      { id: 'crm-sync', roles: ['ingest'], credential: { kind: 'api-key', keyId: KEY_ID } },
+    );
 
     expect(results).toEqual([
       { index: 0, status: 'accepted', leadId: expect.any(String), outcome: 'captured' },

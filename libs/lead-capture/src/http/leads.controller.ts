@@ -13,6 +13,7 @@ import {
   Post,
 } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { Access, AccessOwned, actorOf, CurrentPrincipal, type Principal } from '@leadledger/access';
 import { DomainError } from '@leadledger/eventsourcing';
 import {
   ApiErrorResponses,
@@ -34,12 +35,7 @@ import type { LeadView } from '../projections/lead-view';
 import { EngagementRequest, LeadBatchRequest, LeadSubmissionRequest, MAX_BATCH_SIZE } from './lead-requests';
 import { readRequest } from './read-request';
 import { invalidRequest } from './request-validation';
-import {
-  ApiClaimedActorHeader,
-  ApiIdempotencyKeyHeader,
-  ClaimedActor,
-  IdempotencyKey,
-} from './request-headers';
+import { ApiIdempotencyKeyHeader, IdempotencyKey } from './request-headers';
 import {
   BATCH_ANSWER_SCHEMA,
   ENGAGEMENT_ANSWER_SCHEMA,
@@ -47,16 +43,6 @@ import {
   LEAD_VIEW_SCHEMA,
   SUBMISSION_ANSWER_SCHEMA,
 } from './response-schemas';
-
-/**
- * The actor of every event submitted over HTTP: the API is the only party leadledger knows. What
- * the caller claims (X-Actor) is recorded beside it as `claimedActor` until access control can
- * verify callers.
- */
-const HTTP_API_ACTOR = 'integration:http-api';
-
-/** Idempotency keys are not yet scoped to a caller: there is no authenticated caller to scope them to. */
-const ANY_CALLER = '';
 
 const ROUTES = {
   submit: 'POST /leads',
@@ -91,6 +77,7 @@ export class LeadsController {
 
   @Post('leads')
   @HttpCode(202)
+  @Access('ingest', 'admin')
   @ApiOperation({
     summary: 'Submit one lead: captured when new, updated or recognized as a duplicate when known',
     description: BODY_LIMIT,
@@ -99,7 +86,6 @@ export class LeadsController {
   @ApiIdempotencyKeyHeader(
     'A retry with the same key and body answers as the first call did; the key with another body is a 422',
   )
-  @ApiClaimedActorHeader()
   @ApiResponse({
     status: 202,
     description: 'Captured, updated or unchanged',
@@ -108,14 +94,14 @@ export class LeadsController {
   @ApiErrorResponses(400, 409, 413, 415, 422)
   async submit(
     @Body() raw: unknown,
+    @CurrentPrincipal() caller: Principal,
     @IdempotencyKey() idempotencyKey?: string,
-    @ClaimedActor() actor?: string,
   ) {
     const parsed = bodyOf(LeadSubmissionRequest, raw);
     const { occurredAt, ...submission } = parsed;
     const { position, ...answer } = await this.leads.submit(
       submission,
-      intake({ route: ROUTES.submit, idempotencyKey, fingerprinted: parsed, actor, occurredAt }),
+      intake({ route: ROUTES.submit, idempotencyKey, fingerprinted: parsed, caller, occurredAt }),
     );
     await this.projections.waitFor(position);
     return answer;
@@ -124,6 +110,7 @@ export class LeadsController {
   // `:` introduces a route parameter; escaped, it is the literal of the Google-style custom method.
   @Post('leads\\:batch')
   @HttpCode(200)
+  @Access('ingest', 'admin')
   @ApiOperation({
     summary: `Submit up to ${MAX_BATCH_SIZE} leads; each is accepted, rejected or failed on its own`,
     description: `${BODY_LIMIT} Item i is submitted under the key \`<Idempotency-Key>#i\`, bound to that item's own body.`,
@@ -143,13 +130,12 @@ export class LeadsController {
     },
   })
   @ApiIdempotencyKeyHeader('Item i of a retried batch answers as item i did')
-  @ApiClaimedActorHeader()
   @ApiResponse({ status: 200, description: 'One result per lead, in order', schema: BATCH_ANSWER_SCHEMA })
   @ApiErrorResponses(400, 413, 415)
   async submitBatch(
     @Body() raw: unknown,
+    @CurrentPrincipal() caller: Principal,
     @IdempotencyKey() idempotencyKey?: string,
-    @ClaimedActor() actor?: string,
   ): Promise<{ results: BatchItemResult[] }> {
     const items = batchItemsOf(raw);
     const results: BatchItemResult[] = [];
@@ -174,7 +160,7 @@ export class LeadsController {
           route: ROUTES.batch,
           idempotencyKey: idempotencyKey === undefined ? undefined : `${idempotencyKey}#${index}`,
           fingerprinted: read.value,
-          actor,
+          caller,
           occurredAt,
         });
         const { leadId, outcome, position } = await this.leads.submit(submission, context);
@@ -190,6 +176,7 @@ export class LeadsController {
 
   @Post('leads/:id/engagements')
   @HttpCode(202)
+  @Access('ingest', 'admin')
   @ApiOperation({
     summary: 'Record an activity of a known lead (page view, download, webinar, demo request...)',
     description: BODY_LIMIT,
@@ -199,14 +186,13 @@ export class LeadsController {
   @ApiIdempotencyKeyHeader(
     'A retry with the same key and body answers as the first call did; the key with another body is a 422',
   )
-  @ApiClaimedActorHeader()
   @ApiResponse({ status: 202, description: 'Recorded, or a duplicate', schema: ENGAGEMENT_ANSWER_SCHEMA })
   @ApiErrorResponses(400, [404, 'No such lead (`not_found`)'], 409, 413, 415, 422)
   async recordEngagement(
     @Param('id', leadIdParam) leadId: string,
     @Body() raw: unknown,
+    @CurrentPrincipal() caller: Principal,
     @IdempotencyKey() idempotencyKey?: string,
-    @ClaimedActor() actor?: string,
   ) {
     const parsed = bodyOf(EngagementRequest, raw);
     const { occurredAt, ...engagement } = parsed;
@@ -217,7 +203,7 @@ export class LeadsController {
         route: ROUTES.engagement,
         idempotencyKey,
         fingerprinted: { leadId, ...parsed },
-        actor,
+        caller,
         occurredAt,
       }),
     );
@@ -226,6 +212,7 @@ export class LeadsController {
   }
 
   @Get('leads/:id')
+  @AccessOwned('lead', 'id', 'rep', 'manager', 'admin')
   @ApiOperation({
     summary: "The lead's current state and lifecycle stage, from the lead views read model",
   })
@@ -239,6 +226,7 @@ export class LeadsController {
   }
 
   @Get('leads/:id/events')
+  @AccessOwned('lead', 'id', 'rep', 'manager', 'admin')
   @ApiOperation({ summary: "The lead's event stream, oldest first" })
   @ApiLeadIdParam()
   @ApiResponse({ status: 200, description: "The lead's events", schema: LEAD_EVENTS_SCHEMA })
@@ -286,27 +274,27 @@ function bodyOf<T extends object>(rules: new () => T, raw: unknown): T {
 }
 
 /**
- * The request as the service sees it. Under an Idempotency-Key, the causation derives from the key
- * within its scope and route, and the key is bound to the fingerprint of the parsed request.
+ * The request as the service sees it. The actor is the authenticated caller, never what the request
+ * says. Under an Idempotency-Key, the causation derives from the key within the caller's scope and
+ * the route, and the key is bound to the fingerprint of the parsed request: two callers' keys never meet.
  */
 function intake(request: {
   route: string;
   idempotencyKey: string | undefined;
   fingerprinted: unknown;
-  actor: string | undefined;
+  caller: Principal;
   occurredAt: string | undefined;
 }): IntakeContext {
-  const { route, idempotencyKey, fingerprinted, actor, occurredAt } = request;
+  const { route, idempotencyKey, fingerprinted, caller, occurredAt } = request;
   const idempotency: IdempotentRequest | undefined =
     idempotencyKey === undefined
       ? undefined
-      : { scope: ANY_CALLER, route, key: idempotencyKey, fingerprint: fingerprintOf(fingerprinted) };
+      : { scope: caller.id, route, key: idempotencyKey, fingerprint: fingerprintOf(fingerprinted) };
   return {
-    actor: HTTP_API_ACTOR,
+    actor: actorOf(caller),
     correlationId: currentCorrelationId() ?? randomUUID(),
     causationId: idempotency ? causationIdOf(idempotency) : randomUUID(),
     ...(idempotency ? { idempotency } : {}),
-    ...(actor ? { claimedActor: actor } : {}),
     ...(occurredAt ? { occurredAt } : {}),
   };
 }

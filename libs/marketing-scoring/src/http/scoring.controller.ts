@@ -1,3 +1,4 @@
+import { Access, AccessOwned } from '@leadledger/access';
 import { Controller, Get, Inject, NotFoundException, Param } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses, ApiUuidParam, ManagedProjections, uuidParam } from '@leadledger/platform';
@@ -15,6 +16,8 @@ export class ScoringController {
   ) {}
 
   @Get('leads/:id/score')
+  // Scores carry no personal data: analysts read them for any lead.
+  @AccessOwned('lead', 'id', 'rep', 'manager', 'analyst', 'admin')
   @ApiOperation({
     summary: "The lead's score: fit, engagement, total, every point's rule and event, model version, MQL",
   })
@@ -30,6 +33,7 @@ export class ScoringController {
   }
 
   @Get('scoring-model')
+  @Access('rep', 'manager', 'analyst', 'admin')
   @ApiOperation({ summary: 'The scoring model in force, as configured' })
   @ApiResponse({
     status: 200,

@@ -2,10 +2,14 @@ import { openApiSchemasOf } from '@leadledger/contracts';
 import { MessageBusTransport, type MessageBus } from '@leadledger/messaging';
 import { LeadledgerMetrics, ObservabilityModule, useStructuredLogging } from '@leadledger/observability';
 import { Module, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
-import { NestFactory, Reflector } from '@nestjs/core';
+import { DiscoveryService, MetadataScanner, NestFactory, Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { LevelWithSilent } from 'pino';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
+import { AccessGuard } from './access/access.guard';
+import { documentAccess } from './access/openapi-access';
+import { routesOf } from './access/route-policies';
 import { JsonBodiesOnlyGuard } from './http/json-bodies-only.guard';
 import { refuseHostileJsonBodies } from './http/json-body';
 import { initialiseKnownSeries } from './known-series';
@@ -56,7 +60,9 @@ export async function createServiceApp(
   app.useBodyParser('json', { limit: MAX_JSON_BODY, strict: false });
   app.use(refuseHostileJsonBodies);
   useStructuredLogging(app);
-  app.useGlobalGuards(new JsonBodiesOnlyGuard(app.get(Reflector)));
+  app.use(helmet());
+  // Who calls comes first: an unauthenticated request learns nothing else about the route.
+  app.useGlobalGuards(app.get(AccessGuard), new JsonBodiesOnlyGuard(app.get(Reflector)));
   initialiseKnownSeries(app.get(LeadledgerMetrics), config);
   app.enableShutdownHooks();
 
@@ -71,6 +77,7 @@ export async function createServiceApp(
       ...(openApiSchemasOf(definition.requestClasses ?? []) as object),
     },
   };
+  documentAccess(document, routesOf(app.get(DiscoveryService), app.get(MetadataScanner), app.get(Reflector)));
   SwaggerModule.setup('docs', app, document);
 
   const bus = app.get<MessageBus>(MESSAGE_BUS);

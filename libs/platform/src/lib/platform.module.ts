@@ -1,4 +1,4 @@
-import { systemClock } from '@leadledger/contracts';
+import { systemClock, type Clock } from '@leadledger/contracts';
 import { maskQuotedText } from '@leadledger/eventsourcing';
 import { openEventStorage, type EventStorage, type EventStore } from '@leadledger/eventstore';
 import {
@@ -9,11 +9,21 @@ import {
 } from '@leadledger/messaging';
 import { LeadledgerMetrics } from '@leadledger/observability';
 import { Global, Logger, Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
+import { ThrottlerStorageService } from '@nestjs/throttler';
+import { TokenVerifier } from '@leadledger/access';
 import { HttpErrorFilter } from './http/http-error.filter';
 import { DeadLetterArchive } from './dead-letters/dead-letter-archive';
-import { AdminTokenGuard, DeadLettersController } from './dead-letters/dead-letters.controller';
-import { readModelDatabaseProvider, type ReadModelDatabase } from './read-models';
+import { DeadLettersController } from './dead-letters/dead-letters.controller';
+import { readAccessConfig, type AccessConfig } from './access/access-config';
+import { AccessGuard } from './access/access.guard';
+import { AccessLifecycle } from './access/access-lifecycle';
+import { ApiKeyRegistry } from './access/api-key-registry';
+import { ApiKeysController } from './access/api-keys.controller';
+import { apiKeysProjection } from './access/api-keys.projection';
+import { ACCESS_CONFIG, ACCESS_PROJECTIONS, TOKEN_VERIFIER } from './access/access.tokens';
+import { ResourceOwners } from './access/resource-owners';
+import { provideProjections, readModelDatabaseProvider, type ReadModelDatabase } from './read-models';
 import { CountingEventStore } from './counting-event-store';
 import type { PlatformConfig } from './platform-config';
 import { PlatformLifecycle } from './platform-lifecycle';
@@ -39,7 +49,8 @@ export class PlatformModule {
   static forRoot(config: PlatformConfig, env: NodeJS.ProcessEnv): DynamicModule {
     return {
       module: PlatformModule,
-      controllers: [DeadLettersController],
+      imports: [DiscoveryModule],
+      controllers: [DeadLettersController, ApiKeysController],
       providers: [
         { provide: PLATFORM_CONFIG, useValue: config },
         { provide: SERVICE_ENVIRONMENT, useValue: Object.freeze({ ...env }) },
@@ -89,8 +100,24 @@ export class PlatformModule {
           useFactory: (bus: MessageBus, readModels: ReadModelDatabase, store: EventStore) =>
             new DeadLetterArchive(bus, readModels, store, !config.kafkaBrokers),
         },
-        AdminTokenGuard,
         PlatformLifecycle,
+        { provide: ACCESS_CONFIG, useFactory: () => readAccessConfig(env, config.eventStoreUrl) },
+        {
+          provide: TOKEN_VERIFIER,
+          inject: [ACCESS_CONFIG],
+          useFactory: (access: AccessConfig) =>
+            access.tokens ? new TokenVerifier(access.tokens) : undefined,
+        },
+        {
+          provide: ApiKeyRegistry,
+          inject: [EVENT_STORE, CLOCK],
+          useFactory: (store: EventStore, clock: Clock) => new ApiKeyRegistry(store, clock),
+        },
+        provideProjections(ACCESS_PROJECTIONS, 'access', [apiKeysProjection]),
+        ResourceOwners,
+        ThrottlerStorageService,
+        AccessGuard,
+        AccessLifecycle,
       ],
       exports: [
         PLATFORM_CONFIG,
@@ -102,6 +129,8 @@ export class PlatformModule {
         CHECKPOINT_STORE,
         MESSAGE_BUS,
         CLOCK,
+        ResourceOwners,
+        AccessGuard,
       ],
     };
   }

@@ -1,10 +1,13 @@
+import { Access } from '@leadledger/access';
 import { EVENT_CATALOG, EVENT_NAMES } from '@leadledger/contracts';
 import { Body, Controller, Module, Post, type INestApplication } from '@nestjs/common';
 import request from 'supertest';
+import { ADMIN_HEADERS, TEST_ADMIN_KEY } from '@leadledger/testing';
 import { createServiceApp } from './bootstrap';
 import { AcceptsMediaTypes } from './http/json-bodies-only.guard';
 
 @Controller('probe')
+@Access('admin')
 class ProbeController {
   @Post('json')
   json(@Body() body: unknown): unknown {
@@ -27,7 +30,7 @@ describe('a service app', () => {
   beforeAll(async () => {
     app = await createServiceApp(
       { service: 'probe', title: 'probe', modules: [ProbeModule], requireKafka: false, relay: false },
-      { EVENT_STORE: 'pglite://memory', LOG_LEVEL: 'silent' },
+      { EVENT_STORE: 'pglite://memory', LOG_LEVEL: 'silent', LEADLEDGER_ADMIN_KEY: TEST_ADMIN_KEY },
     );
     await app.init();
   }, 60_000);
@@ -43,7 +46,9 @@ describe('a service app', () => {
         '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n--x--\r\n',
       ],
     ])('answers %s with 415', async (contentType, body) => {
-      const response = await request(app.getHttpServer())
+      const response = await request
+        .agent(app.getHttpServer())
+        .set(ADMIN_HEADERS)
         .post('/probe/json')
         .set('Content-Type', contentType)
         .send(body)
@@ -58,11 +63,15 @@ describe('a service app', () => {
     });
 
     it('takes JSON, and +json types', async () => {
-      await request(app.getHttpServer())
+      await request
+        .agent(app.getHttpServer())
+        .set(ADMIN_HEADERS)
         .post('/probe/json')
         .send({ a: 1 })
         .expect(201, { received: { a: 1 } });
-      await request(app.getHttpServer())
+      await request
+        .agent(app.getHttpServer())
+        .set(ADMIN_HEADERS)
         .post('/probe/json')
         .set('Content-Type', 'application/merge-patch+json')
         .send('{"a":1}')
@@ -70,21 +79,48 @@ describe('a service app', () => {
     });
 
     it('takes what a route documents, and a request without a body', async () => {
-      await request(app.getHttpServer())
+      await request
+        .agent(app.getHttpServer())
+        .set(ADMIN_HEADERS)
         .post('/probe/csv')
         .set('Content-Type', 'text/csv')
         .send('a,b\n1,2')
         .expect(201);
-      await request(app.getHttpServer()).post('/probe/json').expect(201);
+      await request.agent(app.getHttpServer()).set(ADMIN_HEADERS).post('/probe/json').expect(201);
     });
   });
 
   it('shows every event type in leadledger_events_appended_total at 0 before any traffic', async () => {
-    const { text } = await request(app.getHttpServer()).get('/metrics').expect(200);
+    const { text } = await request.agent(app.getHttpServer()).set(ADMIN_HEADERS).get('/metrics').expect(200);
 
     for (const name of EVENT_NAMES)
       expect(text).toContain(
         `leadledger_events_appended_total{event_type="${EVENT_CATALOG[name].type}",service="probe"} 0\n`,
       );
   });
+});
+
+@Controller('forgotten')
+class ForgottenController {
+  @Post()
+  open(): unknown {
+    return {};
+  }
+}
+
+@Module({ controllers: [ForgottenController] })
+class ForgottenModule {}
+
+describe('a service with a route that names no access policy', () => {
+  it('does not start, and says which route', async () => {
+    const app = await createServiceApp(
+      { service: 'probe', title: 'probe', modules: [ForgottenModule], requireKafka: false, relay: false },
+      { EVENT_STORE: 'pglite://memory', LOG_LEVEL: 'silent', LEADLEDGER_ADMIN_KEY: TEST_ADMIN_KEY },
+    );
+    try {
+      await expect(app.init()).rejects.toThrow(/routes without an access policy.*POST \/forgotten/);
+    } finally {
+      await app.close();
+    }
+  }, 60_000);
 });

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { TEST_ADMIN_KEY } from './credentials';
 
 const REPO_ROOT = resolve(__dirname, '../../../..');
 const TS_NODE = ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'];
@@ -42,6 +43,7 @@ export async function startPipelineProcess(
       LOG_LEVEL: 'warn',
       PORT: String(port),
       HOST: '127.0.0.1',
+      LEADLEDGER_ADMIN_KEY: TEST_ADMIN_KEY,
       ...env,
     },
     stdio: ['ignore', options.captureOutput ? 'pipe' : 'ignore', options.captureOutput ? 'pipe' : 'inherit'],

@@ -1,3 +1,4 @@
+import { Public } from '@leadledger/access';
 import { Controller, Get, Inject, Req } from '@nestjs/common';
 import {
   HealthCheck,
@@ -14,6 +15,8 @@ import { ReadinessRegistry, type ReadinessProbe } from './readiness-registry';
 
 export const DEFAULT_READINESS_TIMEOUT_MS = 2_000;
 
+// No personal data: open to probes and scrapers, as an orchestrator and Prometheus expect.
+@Public()
 @Controller('health')
 export class HealthController {
   private readonly timeoutMs: number;

@@ -1,8 +1,11 @@
+import { Public } from '@leadledger/access';
 import { Controller, Get, Req, Res } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { markOperationalRequest } from '../operational-requests';
 import { LeadledgerMetrics } from './leadledger-metrics';
 
+// No personal data: open to probes and scrapers, as an orchestrator and Prometheus expect.
+@Public()
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: LeadledgerMetrics) {}
