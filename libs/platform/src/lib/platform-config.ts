@@ -15,8 +15,8 @@ export interface PlatformConfig {
   /** PORT for HTTP. */
   readonly port: number;
   /**
-   * HOST: the address HTTP listens on. 127.0.0.1 unless set: the embedded pipeline has no
-   * authentication, so it is reachable from other machines only when someone says so (0.0.0.0).
+   * HOST: the address HTTP listens on. 127.0.0.1 unless set: a try-out pipeline (perhaps with
+   * AUTH=disabled) is reachable from other machines only when someone says so (0.0.0.0).
    */
   readonly host: string;
   /** RELAY: whether this process publishes the store's events to the bus. Run exactly one per store. */

@@ -5,6 +5,7 @@ import {
   mayActOn,
   type AccessPolicy,
   type Principal,
+  type TokenRefusal,
   type TokenVerifier,
 } from '@leadledger/access';
 import { LeadledgerMetrics } from '@leadledger/observability';
@@ -50,7 +51,30 @@ export type AuthFailure =
   | 'revoked_key'
   | 'expired_key'
   | 'tokens_not_configured'
-  | `token_${string}`;
+  | `token_${TokenRefusal}`;
+
+const TOKEN_REFUSALS: readonly TokenRefusal[] = [
+  'malformed',
+  'unsupported_algorithm',
+  'unknown_key',
+  'bad_signature',
+  'expired',
+  'not_yet_valid',
+  'wrong_issuer',
+  'wrong_audience',
+  'no_role',
+  'bad_claims',
+  'jwks_unavailable',
+];
+const AUTH_FAILURES: readonly AuthFailure[] = [
+  'missing_credentials',
+  'malformed_header',
+  'unknown_key',
+  'revoked_key',
+  'expired_key',
+  'tokens_not_configured',
+  ...TOKEN_REFUSALS.map((reason) => `token_${reason}` as const),
+];
 
 const ANONYMOUS_ADMIN: Principal = { id: 'anonymous', roles: ['admin'], credential: { kind: 'anonymous' } };
 
@@ -81,6 +105,11 @@ export class AccessGuard implements CanActivate {
       'leadledger_auth_failures_total',
       'Requests refused because their credentials could not be verified, by reason.',
       ['reason'],
+    );
+    // At zero from the start: an alert on `increase()` sees the first burst, not only the second.
+    metrics.initialiseCounter(
+      this.failures,
+      AUTH_FAILURES.map((reason) => ({ reason })),
     );
   }
 
