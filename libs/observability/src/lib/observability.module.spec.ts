@@ -342,6 +342,21 @@ describe('correlation id', () => {
     expect(completion).toMatchObject({ correlationId: 'log-check-1' });
   });
 
+  it('never logs a credential: Authorization and X-Api-Key are redacted on the request line', async () => {
+    await request(app.getHttpServer())
+      .get('/things/secret-1')
+      .set('Authorization', 'Bearer llk_bearer-secret')
+      .set('X-Api-Key', 'llk_header-secret')
+      .expect(200);
+
+    const completion = logs.lines.find(
+      (line) =>
+        line['msg'] === 'request completed' && (line['req'] as { url?: string })?.url === '/things/secret-1',
+    );
+    expect(completion).toBeDefined();
+    expect(JSON.stringify(logs.lines)).not.toMatch(/llk_(bearer|header)-secret/);
+  });
+
   it('is on log lines written outside HTTP, inside runWithCorrelation', async () => {
     await runWithCorrelation('kafka-batch-17', async () => {
       await Promise.resolve();

@@ -39,7 +39,13 @@ export function createRootLogger(options: ObservabilityOptions): Logger {
         return correlationId === undefined ? {} : { correlationId };
       },
       redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+        // Every header that can carry a credential: an API key in a log store is a leaked key.
+        paths: [
+          'req.headers.authorization',
+          'req.headers["x-api-key"]',
+          'req.headers.cookie',
+          'res.headers["set-cookie"]',
+        ],
         censor: '[redacted]',
       },
     },
