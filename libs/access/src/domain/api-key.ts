@@ -1,4 +1,5 @@
 import { InvalidEventDataError } from '@leadledger/contracts';
+import { isRFC3339 } from 'class-validator';
 import { DomainError, type Decider, type EventCodec } from '@leadledger/eventsourcing';
 import { isRole, type Principal, type Role } from './principal';
 
@@ -127,32 +128,45 @@ export const PRINCIPAL_NAME = /^[A-Za-z0-9._@+-]{1,200}$/;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** Problems with a grant, by field; empty when it is valid. Both the HTTP edge and the store use it. */
-export function grantIssues(grant: Record<string, unknown>): { path: string; reason: string }[] {
-  const issues: { path: string; reason: string }[] = [];
-  const allowed = new Set(['keyId', 'secretHash', 'role', 'principal', 'team', 'expiresAt']);
-  for (const field of Object.keys(grant)) {
-    if (!allowed.has(field)) issues.push({ path: field, reason: 'is not a field of an API key' });
+type Issue = { path: string; reason: string };
+
+/** What an admin asks for: whom a key is for and what it may do. */
+export const KEY_REQUEST_FIELDS = ['role', 'principal', 'team', 'expiresAt'] as const;
+
+/** Problems with a key request, by field; empty when it is valid. */
+export function keyRequestIssues(
+  request: Record<string, unknown>,
+  fields: readonly string[] = KEY_REQUEST_FIELDS,
+): Issue[] {
+  const issues: Issue[] = Object.keys(request)
+    .filter((field) => !fields.includes(field))
+    .map((field) => ({ path: field, reason: 'is not a field of an API key' }));
+  if (!isRole(request.role)) {
+    issues.push({ path: 'role', reason: 'must be one of ingest, rep, manager, analyst, admin' });
   }
+  if (typeof request.principal !== 'string' || !PRINCIPAL_NAME.test(request.principal)) {
+    issues.push({ path: 'principal', reason: 'must be 1 to 200 of A-Z a-z 0-9 . _ @ + -' });
+  }
+  if (
+    request.team !== undefined &&
+    (typeof request.team !== 'string' || !PRINCIPAL_NAME.test(request.team))
+  ) {
+    issues.push({ path: 'team', reason: 'must be 1 to 200 of A-Z a-z 0-9 . _ @ + -' });
+  }
+  if (request.expiresAt !== undefined && !isRFC3339(request.expiresAt)) {
+    issues.push({ path: 'expiresAt', reason: 'must be an RFC 3339 date-time with offset' });
+  }
+  return issues;
+}
+
+/** Problems with a stored grant: a key request plus the key's id and hash. */
+export function grantIssues(grant: Record<string, unknown>): Issue[] {
+  const issues = keyRequestIssues(grant, [...KEY_REQUEST_FIELDS, 'keyId', 'secretHash']);
   if (typeof grant.keyId !== 'string' || !UUID.test(grant.keyId)) {
     issues.push({ path: 'keyId', reason: 'must be a lowercase UUID' });
   }
   if (typeof grant.secretHash !== 'string' || !SHA256_HEX.test(grant.secretHash)) {
     issues.push({ path: 'secretHash', reason: 'must be a sha256 hex digest' });
-  }
-  if (!isRole(grant.role))
-    issues.push({ path: 'role', reason: 'must be one of ingest, rep, manager, analyst, admin' });
-  if (typeof grant.principal !== 'string' || !PRINCIPAL_NAME.test(grant.principal)) {
-    issues.push({ path: 'principal', reason: 'must be 1 to 200 of A-Z a-z 0-9 . _ @ + -' });
-  }
-  if (grant.team !== undefined && (typeof grant.team !== 'string' || !PRINCIPAL_NAME.test(grant.team))) {
-    issues.push({ path: 'team', reason: 'must be 1 to 200 of A-Z a-z 0-9 . _ @ + -' });
-  }
-  if (
-    grant.expiresAt !== undefined &&
-    (typeof grant.expiresAt !== 'string' || Number.isNaN(Date.parse(grant.expiresAt)))
-  ) {
-    issues.push({ path: 'expiresAt', reason: 'must be an RFC 3339 date-time' });
   }
   return issues;
 }
@@ -183,7 +197,7 @@ export const apiKeyCodec: EventCodec<ApiKeyEvent> = {
   },
 };
 
-function keyIdIssues(data: { readonly keyId?: unknown }): { path: string; reason: string }[] {
+function keyIdIssues(data: { readonly keyId?: unknown }): Issue[] {
   return typeof data.keyId === 'string' && UUID.test(data.keyId)
     ? []
     : [{ path: 'keyId', reason: 'must be a lowercase UUID' }];

@@ -60,7 +60,9 @@ export async function createServiceApp(
   app.useBodyParser('json', { limit: MAX_JSON_BODY, strict: false });
   app.use(refuseHostileJsonBodies);
   useStructuredLogging(app);
-  app.use(helmet());
+  // Services often sit behind a proxy that ends TLS, or serve plain HTTP on loopback: asking browsers
+  // to upgrade /docs' assets to https would break the page there.
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   // Who calls comes first: an unauthenticated request learns nothing else about the route.
   app.useGlobalGuards(app.get(AccessGuard), new JsonBodiesOnlyGuard(app.get(Reflector)));
   initialiseKnownSeries(app.get(LeadledgerMetrics), config);

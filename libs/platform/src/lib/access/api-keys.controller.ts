@@ -3,8 +3,7 @@ import {
   Access,
   actorOf,
   CurrentPrincipal,
-  grantIssues,
-  isRole,
+  keyRequestIssues,
   ROLES,
   type Principal,
   type Role,
@@ -18,12 +17,10 @@ import { ApiErrorResponses } from '../http/api-error-responses';
 import { ApiUuidParam, uuidParam } from '../http/uuid-param';
 import { READ_MODELS } from '../tokens';
 import type { ReadModelDatabase } from '../read-models';
-import { ApiKeyRegistry } from './api-key-registry';
+import { ApiKeyRegistry, type KeyRequest } from './api-key-registry';
 import { listingOf, type ApiKeyListing } from './api-keys.projection';
 import { ACCESS_PROJECTIONS } from './access.tokens';
 import type { ManagedProjections } from '../read-models';
-
-const REQUEST_FIELDS = ['role', 'principal', 'team', 'expiresAt'] as const;
 
 const KEY_REQUEST_SCHEMA: SchemaObject = {
   type: 'object',
@@ -111,32 +108,23 @@ export class ApiKeysController {
   }
 }
 
-function keyRequestOf(body: unknown): { role: Role; principal: string; team?: string; expiresAt?: string } {
+function keyRequestOf(body: unknown): KeyRequest {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new DomainError('invalid', 'invalid request', [
       { field: '(body)', reason: 'must be a JSON object' },
     ]);
   }
   const fields = body as Record<string, unknown>;
-  const issues = Object.keys(fields)
-    .filter((field) => !(REQUEST_FIELDS as readonly string[]).includes(field))
-    .map((field) => ({ field, reason: 'is not a field of a key request' }));
-  const grantProblems = grantIssues({
-    keyId: '00000000-0000-4000-8000-000000000000',
-    secretHash: '0'.repeat(64),
-    ...Object.fromEntries(REQUEST_FIELDS.filter((field) => field in fields).map((f) => [f, fields[f]])),
-  });
-  issues.push(...grantProblems.map(({ path, reason }) => ({ field: path, reason })));
+  const issues = keyRequestIssues(fields).map(({ path, reason }) => ({ field: path, reason }));
   if (typeof fields.expiresAt === 'string' && Date.parse(fields.expiresAt) <= Date.now()) {
     issues.push({ field: 'expiresAt', reason: 'must be in the future' });
   }
   if (issues.length > 0) throw new DomainError('invalid', 'invalid request', issues);
+  const { role, principal, team, expiresAt } = fields as Partial<Record<string, string>>;
   return {
-    role: isRole(fields.role) ? fields.role : 'ingest',
-    principal: fields.principal as string,
-    ...(fields.team !== undefined ? { team: fields.team as string } : {}),
-    ...(fields.expiresAt !== undefined
-      ? { expiresAt: new Date(fields.expiresAt as string).toISOString() }
-      : {}),
+    role: role as Role,
+    principal: principal as string,
+    ...(team !== undefined ? { team } : {}),
+    ...(expiresAt !== undefined ? { expiresAt: new Date(expiresAt).toISOString() } : {}),
   };
 }
