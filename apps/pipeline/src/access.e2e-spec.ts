@@ -20,6 +20,18 @@ import { PIPELINE } from './pipeline';
 const lead = () => ({ source: 'web_form', contact: { email: `${randomUUID()}@example.com` } });
 const bearer = (credential: string) => ({ Authorization: `Bearer ${credential}` });
 
+/** The pipeline on PGlite in memory, with the test admin key and these settings. */
+async function startPipeline(env: NodeJS.ProcessEnv): Promise<INestApplication> {
+  const app = await createServiceApp(PIPELINE, {
+    EVENT_STORE: 'pglite://memory',
+    LOG_LEVEL: 'silent',
+    LEADLEDGER_ADMIN_KEY: TEST_ADMIN_KEY,
+    ...env,
+  });
+  await app.init();
+  return app;
+}
+
 /**
  * Who may call each route, for a lead nobody owns yet. A new route fails "every route is in this
  * table" until its row is written, so its policy is decided, not inherited.
@@ -56,15 +68,8 @@ describe('access control', () => {
 
   beforeAll(async () => {
     idp = await startTestIdentityProvider();
-    app = await createServiceApp(PIPELINE, {
-      EVENT_STORE: 'pglite://memory',
-      LOG_LEVEL: 'silent',
-      LEADLEDGER_ADMIN_KEY: TEST_ADMIN_KEY,
-      // The matrix sends hundreds of refused requests from one address.
-      AUTH_FAILURES_PER_MINUTE: '100000',
-      ...idp.env,
-    });
-    await app.init();
+    // The matrix sends hundreds of refused requests from one address.
+    app = await startPipeline({ AUTH_FAILURES_PER_MINUTE: '100000', ...idp.env });
     routes = routesOf(app.get(DiscoveryService), app.get(MetadataScanner), app.get(Reflector));
     for (const role of ROLES) {
       keys[role] = (await issueKey({ role, principal: `${role}-1`, team: 'emea' })).key;
@@ -338,14 +343,7 @@ describe('abuse limits', () => {
   const http = () => request(app.getHttpServer());
 
   beforeAll(async () => {
-    app = await createServiceApp(PIPELINE, {
-      EVENT_STORE: 'pglite://memory',
-      LOG_LEVEL: 'silent',
-      LEADLEDGER_ADMIN_KEY: TEST_ADMIN_KEY,
-      AUTH_FAILURES_PER_MINUTE: '3',
-      RATE_LIMIT_PER_MINUTE: '5',
-    });
-    await app.init();
+    app = await startPipeline({ AUTH_FAILURES_PER_MINUTE: '3', RATE_LIMIT_PER_MINUTE: '5' });
   }, 60_000);
 
   afterAll(() => app?.close());
@@ -371,13 +369,7 @@ describe('rate limits per principal', () => {
   const http = () => request(app.getHttpServer());
 
   beforeAll(async () => {
-    app = await createServiceApp(PIPELINE, {
-      EVENT_STORE: 'pglite://memory',
-      LOG_LEVEL: 'silent',
-      LEADLEDGER_ADMIN_KEY: TEST_ADMIN_KEY,
-      RATE_LIMIT_PER_MINUTE: '5',
-    });
-    await app.init();
+    app = await startPipeline({ RATE_LIMIT_PER_MINUTE: '5' });
   }, 60_000);
 
   afterAll(() => app?.close());

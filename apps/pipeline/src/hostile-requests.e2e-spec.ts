@@ -8,7 +8,7 @@ import {
 } from '@leadledger/contracts';
 import type { IncomingMessage, MessageBus } from '@leadledger/messaging';
 import { MESSAGE_BUS, createServiceApp } from '@leadledger/platform';
-import { eventually, ADMIN_HEADERS, TEST_ADMIN_KEY } from '@leadledger/testing';
+import { eventually, TEST_ADMIN_KEY, asAdmin } from '@leadledger/testing';
 import type { INestApplication } from '@nestjs/common';
 import fc from 'fast-check';
 import request from 'supertest';
@@ -52,12 +52,7 @@ describe('hostile requests', () => {
   });
 
   function postRaw(path: string, rawJson: string) {
-    return request
-      .agent(app.getHttpServer())
-      .set(ADMIN_HEADERS)
-      .post(path)
-      .set('content-type', 'application/json')
-      .send(rawJson);
+    return asAdmin(app).post(path).set('content-type', 'application/json').send(rawJson);
   }
 
   async function refused(path: string, rawJson: string): Promise<Issue[]> {
@@ -75,7 +70,7 @@ describe('hostile requests', () => {
       const started = Date.now();
       const [answer, live] = await Promise.all([
         postRaw('/leads', lead('{"email":"ana@acme.io"}', `"company":{${keys}}`)),
-        request.agent(app.getHttpServer()).set(ADMIN_HEADERS).get('/health/live'),
+        asAdmin(app).get('/health/live'),
       ]);
 
       expect(answer.status).toBe(400);
@@ -139,11 +134,7 @@ describe('hostile requests', () => {
         '/leads',
         lead('{"firstName":"Ana \\ud83d\\ude00","email":"emoji@acme.io"}'),
       ).expect(202);
-      const stored = await request
-        .agent(app.getHttpServer())
-        .set(ADMIN_HEADERS)
-        .get(`/leads/${body.leadId}`)
-        .expect(200);
+      const stored = await asAdmin(app).get(`/leads/${body.leadId}`).expect(200);
       expect(stored.body.contact.firstName).toBe('Ana 😀');
     });
 
@@ -411,7 +402,7 @@ describe('hostile requests', () => {
 
     async function expectStillLive(): Promise<void> {
       const started = Date.now();
-      await request.agent(app.getHttpServer()).set(ADMIN_HEADERS).get('/health/live').expect(200);
+      await asAdmin(app).get('/health/live').expect(200);
       if (Date.now() - started > 2_000) throw new Error('/health/live took over 2 s to answer');
     }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { createServiceApp } from '@leadledger/platform';
 import type { INestApplication } from '@nestjs/common';
-import { eventually, ADMIN_HEADERS, TEST_ADMIN_KEY } from '@leadledger/testing';
+import { eventually, TEST_ADMIN_KEY, asAdmin } from '@leadledger/testing';
 import request, { type Response } from 'supertest';
 import { PIPELINE } from './pipeline';
 
@@ -66,15 +66,14 @@ describe('OpenAPI document of the pipeline', () => {
       LEADLEDGER_ADMIN_KEY: TEST_ADMIN_KEY,
     });
     await app.init();
-    document = (await request.agent(app.getHttpServer()).set(ADMIN_HEADERS).get('/docs-json').expect(200))
-      .body;
+    document = (await asAdmin(app).get('/docs-json').expect(200)).body;
   });
 
   afterAll(async () => {
     await app?.close();
   });
 
-  const http = () => request.agent(app.getHttpServer()).set(ADMIN_HEADERS);
+  const http = () => asAdmin(app);
   const lead = () => ({ source: 'web_form', contact: { email: `${randomUUID()}@example.com` } });
 
   it('is a valid OpenAPI document', async () => {

@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { LEADS_INBOUND_TOPIC, deadLetterTopicOf } from '@leadledger/contracts';
 import type { IncomingMessage, MessageBus } from '@leadledger/messaging';
 import { MESSAGE_BUS, createServiceApp } from '@leadledger/platform';
-import { eventually, ADMIN_HEADERS, TEST_ADMIN_KEY } from '@leadledger/testing';
+import { eventually, TEST_ADMIN_KEY, asAdmin } from '@leadledger/testing';
 import type { INestApplication } from '@nestjs/common';
-import request from 'supertest';
 import { PIPELINE } from './pipeline';
 
 /** The embedded pipeline as `npm start` runs it: PGlite on disk and the in-process bus, no Kafka. */
@@ -34,11 +33,7 @@ describe('pipeline on embedded defaults', () => {
   }
 
   async function eventNamesOf(leadId: string): Promise<string[]> {
-    const { body } = await request
-      .agent(app.getHttpServer())
-      .set(ADMIN_HEADERS)
-      .get(`/leads/${leadId}/events`)
-      .expect(200);
+    const { body } = await asAdmin(app).get(`/leads/${leadId}/events`).expect(200);
     return (body as Array<{ type: string }>).map((event) => event.type);
   }
 
@@ -57,19 +52,13 @@ describe('pipeline on embedded defaults', () => {
   });
 
   it('captures a lead over HTTP, and reads it back at once from the lead views', async () => {
-    const { body } = await request
-      .agent(app.getHttpServer())
-      .set(ADMIN_HEADERS)
+    const { body } = await asAdmin(app)
       .post('/leads')
       .send({ source: 'web_form', contact: { email: 'ana@acme.io' }, company: { name: 'Acme', size: 250 } })
       .expect(202);
 
     // No eventually(): the write answered once the read model had it.
-    const lead = await request
-      .agent(app.getHttpServer())
-      .set(ADMIN_HEADERS)
-      .get(`/leads/${body.leadId}`)
-      .expect(200);
+    const lead = await asAdmin(app).get(`/leads/${body.leadId}`).expect(200);
     expect(lead.body).toMatchObject({
       stage: 'captured',
       contact: { email: 'ana@acme.io' },
@@ -98,18 +87,12 @@ describe('pipeline on embedded defaults', () => {
     // Published is not handled (as on Kafka): wait for the second message's dead letter, which (same
     // key, same partition, in order) comes after the first message was handled.
     const [dead] = await eventually(() => (deadLetters.length > 0 ? deadLetters : undefined));
-    const again = await request
-      .agent(app.getHttpServer())
-      .set(ADMIN_HEADERS)
+    const again = await asAdmin(app)
       .post('/leads')
       .send({ source: 'web_form', contact: { email: 'bo@beta.io' } })
       .expect(202);
     expect(again.body.outcome).toBe('unchanged');
-    const lead = await request
-      .agent(app.getHttpServer())
-      .set(ADMIN_HEADERS)
-      .get(`/leads/${again.body.leadId}`)
-      .expect(200);
+    const lead = await asAdmin(app).get(`/leads/${again.body.leadId}`).expect(200);
     expect(lead.body.source).toBe('event');
     expect(dead.headers.dlq_error).toContain('a lead needs an email, a phone, or a source system');
   });
@@ -131,9 +114,7 @@ describe('pipeline on embedded defaults', () => {
   });
 
   it('keeps a country no code matches as given, never refusing the lead, and counts it', async () => {
-    const { body } = await request
-      .agent(app.getHttpServer())
-      .set(ADMIN_HEADERS)
+    const { body } = await asAdmin(app)
       .post('/leads')
       .send({
         source: 'event',
@@ -142,22 +123,16 @@ describe('pipeline on embedded defaults', () => {
       })
       .expect(202);
 
-    const lead = await request
-      .agent(app.getHttpServer())
-      .set(ADMIN_HEADERS)
-      .get(`/leads/${body.leadId}`)
-      .expect(200);
+    const lead = await asAdmin(app).get(`/leads/${body.leadId}`).expect(200);
     expect(lead.body.company).toEqual({ name: 'Zeta', countryAsGiven: 'Asia/Pacific Region' });
-    const metrics = await request.agent(app.getHttpServer()).set(ADMIN_HEADERS).get('/metrics').expect(200);
+    const metrics = await asAdmin(app).get('/metrics').expect(200);
     expect(metrics.text).toMatch(
       /leadledger_lead_field_kept_as_given_total\{[^}]*field="company.country"[^}]*\} 1/,
     );
   });
 
   it('scores what it captures: a fit lead that engages becomes an MQL, in the same process', async () => {
-    const { body } = await request
-      .agent(app.getHttpServer())
-      .set(ADMIN_HEADERS)
+    const { body } = await asAdmin(app)
       .post('/leads')
       .send({
         source: 'web_form',
@@ -165,26 +140,17 @@ describe('pipeline on embedded defaults', () => {
         company: { name: 'Epsilon', size: 600, industry: 'saas', country: 'AT' },
       })
       .expect(202);
-    await request
-      .agent(app.getHttpServer())
-      .set(ADMIN_HEADERS)
+    await asAdmin(app)
       .post(`/leads/${body.leadId}/engagements`)
       .send({ activity: 'demo_requested', occurredAt: new Date().toISOString() })
       .expect(202);
 
     const score = await eventually(async () => {
-      const response = await request
-        .agent(app.getHttpServer())
-        .set(ADMIN_HEADERS)
-        .get(`/leads/${body.leadId}/score`);
+      const response = await asAdmin(app).get(`/leads/${body.leadId}/score`);
       return response.status === 200 && response.body.mql ? response.body : undefined;
     });
     expect(score.total).toBe(score.fit + score.engagement);
-    const lead = await request
-      .agent(app.getHttpServer())
-      .set(ADMIN_HEADERS)
-      .get(`/leads/${body.leadId}`)
-      .expect(200);
+    const lead = await asAdmin(app).get(`/leads/${body.leadId}`).expect(200);
     expect(lead.body.stage).toBe('marketing_qualified');
   });
 
@@ -200,15 +166,8 @@ describe('pipeline on embedded defaults', () => {
       company: { name: `Exhibitor ${i % 40}`, size: 120, industry: 'logistics', country: 'DE' },
     }));
 
-    const accepted = await request
-      .agent(app.getHttpServer())
-      .set(ADMIN_HEADERS)
-      .post('/leads:batch')
-      .send({ leads })
-      .expect(200);
-    const refused = await request
-      .agent(app.getHttpServer())
-      .set(ADMIN_HEADERS)
+    const accepted = await asAdmin(app).post('/leads:batch').send({ leads }).expect(200);
+    const refused = await asAdmin(app)
       .post('/leads:batch')
       .send({ leads: [...leads, leads[0]] })
       .expect(400);
@@ -222,9 +181,7 @@ describe('pipeline on embedded defaults', () => {
   }, 120_000);
 
   it('keeps its leads across a restart, and scores nothing twice: its consumers resume from their checkpoints', async () => {
-    const { body } = await request
-      .agent(app.getHttpServer())
-      .set(ADMIN_HEADERS)
+    const { body } = await asAdmin(app)
       .post('/leads')
       .send({ source: 'referral', contact: { email: 'cy@gamma.io' } })
       .expect(202);
@@ -233,10 +190,8 @@ describe('pipeline on embedded defaults', () => {
     await app.close();
     await start();
 
-    await request.agent(app.getHttpServer()).set(ADMIN_HEADERS).get(`/leads/${body.leadId}`).expect(200);
-    const { body: fresh } = await request
-      .agent(app.getHttpServer())
-      .set(ADMIN_HEADERS)
+    await asAdmin(app).get(`/leads/${body.leadId}`).expect(200);
+    const { body: fresh } = await asAdmin(app)
       .post('/leads')
       .send({ source: 'other', contact: { email: 'di@delta.io' } })
       .expect(202);

@@ -19,11 +19,10 @@ import {
   uniqueSchemaName,
   type ReceivedMessage,
   type TopicRecorder,
-  ADMIN_HEADERS,
+  asAdmin,
 } from '@leadledger/testing';
 import type { INestApplication } from '@nestjs/common';
 import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
-import request from 'supertest';
 import { LEAD_CAPTURE_SERVICE } from './lead-capture.service-definition';
 
 /** lead-capture as deployed: its own app on PostgreSQL and the real broker, with its relay. */
@@ -59,9 +58,7 @@ describe('lead-capture on PostgreSQL and Kafka', () => {
   it('publishes a lead submitted over HTTP to the lifecycle topic as a CloudEvent keyed by its stream', async () => {
     const email = `${randomUUID()}@acme.io`;
 
-    const response = await request
-      .agent(app.getHttpServer())
-      .set(ADMIN_HEADERS)
+    const response = await asAdmin(app)
       .post('/leads')
       .send({
         source: 'web_form',
@@ -120,9 +117,7 @@ describe('lead-capture on PostgreSQL and Kafka', () => {
   });
 
   it('answers a retried engagement with the same Idempotency-Key as the first time, recording it once', async () => {
-    const { body: lead } = await request
-      .agent(app.getHttpServer())
-      .set(ADMIN_HEADERS)
+    const { body: lead } = await asAdmin(app)
       .post('/leads')
       .send({ source: 'web_form', contact: { email: `${randomUUID()}@eps.io` } })
       .expect(202);
@@ -133,35 +128,22 @@ describe('lead-capture on PostgreSQL and Kafka', () => {
     };
     const key = randomUUID();
 
-    const first = await request
-      .agent(app.getHttpServer())
-      .set(ADMIN_HEADERS)
+    const first = await asAdmin(app)
       .post(`/leads/${lead.leadId}/engagements`)
       .set('Idempotency-Key', key)
       .send(engagement)
       .expect(202);
-    const retry = await request
-      .agent(app.getHttpServer())
-      .set(ADMIN_HEADERS)
+    const retry = await asAdmin(app)
       .post(`/leads/${lead.leadId}/engagements`)
       .set('Idempotency-Key', key)
       .send(engagement)
       .expect(202);
-    const another = await request
-      .agent(app.getHttpServer())
-      .set(ADMIN_HEADERS)
-      .post(`/leads/${lead.leadId}/engagements`)
-      .send(engagement)
-      .expect(202);
+    const another = await asAdmin(app).post(`/leads/${lead.leadId}/engagements`).send(engagement).expect(202);
 
     expect(first.body).toEqual({ leadId: lead.leadId, outcome: 'recorded', replayed: false });
     expect(retry.body).toEqual({ leadId: lead.leadId, outcome: 'recorded', replayed: true });
     expect(another.body).toMatchObject({ outcome: 'recorded', replayed: false });
-    const events = await request
-      .agent(app.getHttpServer())
-      .set(ADMIN_HEADERS)
-      .get(`/leads/${lead.leadId}/events`)
-      .expect(200);
+    const events = await asAdmin(app).get(`/leads/${lead.leadId}/events`).expect(200);
     expect(events.body.map((e: { type: string }) => e.type)).toEqual([
       'LeadCaptured',
       'LeadEngagementRecorded',
@@ -173,15 +155,8 @@ describe('lead-capture on PostgreSQL and Kafka', () => {
     const email = `${randomUUID()}@gamma.io`;
     const body = { source: 'newsletter', contact: { email } };
 
-    const first = await request
-      .agent(app.getHttpServer())
-      .set(ADMIN_HEADERS)
-      .post('/leads')
-      .send(body)
-      .expect(202);
-    const second = await request
-      .agent(app.getHttpServer())
-      .set(ADMIN_HEADERS)
+    const first = await asAdmin(app).post('/leads').send(body).expect(202);
+    const second = await asAdmin(app)
       .post('/leads')
       .send({ ...body, contact: { email: ` ${email.toUpperCase()} ` } })
       .expect(202);
@@ -193,11 +168,7 @@ describe('lead-capture on PostgreSQL and Kafka', () => {
     await eventually(() => received.find((m) => m.key === leadStreamId(marker)));
 
     expect(second.body).toEqual({ leadId: first.body.leadId, outcome: 'unchanged', replayed: false });
-    const events = await request
-      .agent(app.getHttpServer())
-      .set(ADMIN_HEADERS)
-      .get(`/leads/${first.body.leadId}/events`)
-      .expect(200);
+    const events = await asAdmin(app).get(`/leads/${first.body.leadId}/events`).expect(200);
     expect(events.body.map((e: { type: string }) => e.type)).toEqual(['LeadCaptured']);
   });
 
@@ -235,23 +206,17 @@ describe('lead-capture on PostgreSQL and Kafka', () => {
   });
 
   it('serves /metrics in the Prometheus text format, with counters that move', async () => {
-    const before = parseExposition(
-      (await request.agent(app.getHttpServer()).set(ADMIN_HEADERS).get('/metrics').expect(200)).text,
-    );
+    const before = parseExposition((await asAdmin(app).get('/metrics').expect(200)).text);
     const captured = { event_type: 'leadledger.lead.captured.v1' };
     const appendedBefore = sampleValue(before, 'leadledger_events_appended_total', captured) ?? 0;
 
-    const { body } = await request
-      .agent(app.getHttpServer())
-      .set(ADMIN_HEADERS)
+    const { body } = await asAdmin(app)
       .post('/leads')
       .send({ source: 'other', contact: { phone: '+1 555 0100' } })
       .expect(202);
     await eventually(() => received.find((m) => m.key === leadStreamId(body.leadId)));
 
-    const after = parseExposition(
-      (await request.agent(app.getHttpServer()).set(ADMIN_HEADERS).get('/metrics').expect(200)).text,
-    );
+    const after = parseExposition((await asAdmin(app).get('/metrics').expect(200)).text);
     expect(sampleValue(after, 'leadledger_events_appended_total', captured)).toBe(appendedBefore + 1);
     expect(
       sampleValue(after, 'leadledger_events_published_total', { ...captured, topic: LEADS_LIFECYCLE_TOPIC }),

@@ -13,11 +13,10 @@ import {
   uniqueSchemaName,
   type ReceivedMessage,
   type TopicRecorder,
-  ADMIN_HEADERS,
+  asAdmin,
 } from '@leadledger/testing';
 import type { INestApplication } from '@nestjs/common';
 import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
-import request from 'supertest';
 import { MARKETING_SCORING_SERVICE } from './marketing-scoring.service-definition';
 
 /** lead-capture and marketing-scoring as deployed: two services, one PostgreSQL store, the real broker between them. */
@@ -56,11 +55,7 @@ describe('marketing-scoring on PostgreSQL and Kafka', () => {
 
     const mql = await eventually(() => of(leadId, 'leadledger.lead.marketing-qualified.v1'));
     expect(mql.headers[KAFKA_HEADERS.source]).toBe('/leadledger/marketing-scoring');
-    const score = await request
-      .agent(scoring.getHttpServer())
-      .set(ADMIN_HEADERS)
-      .get(`/leads/${leadId}/score`)
-      .expect(200);
+    const score = await asAdmin(scoring).get(`/leads/${leadId}/score`).expect(200);
     expect(score.body).toMatchObject({ mql: true, disqualified: false, modelVersion: '2026-11-a' });
     const parts = score.body.breakdown as Array<{
       points: number;
@@ -79,13 +74,7 @@ describe('marketing-scoring on PostgreSQL and Kafka', () => {
     await eventually(() =>
       of(leadId, 'leadledger.lead.scored.v1', (scored) => JSON.parse(scored.value).engagement > 0),
     );
-    const before = (
-      await request
-        .agent(scoring.getHttpServer())
-        .set(ADMIN_HEADERS)
-        .get(`/leads/${leadId}/score`)
-        .expect(200)
-    ).body;
+    const before = (await asAdmin(scoring).get(`/leads/${leadId}/score`).expect(200)).body;
 
     // The very message again, as a rebalance or a relay restart would deliver it.
     await producer.send({
@@ -97,26 +86,14 @@ describe('marketing-scoring on PostgreSQL and Kafka', () => {
     const marker = await captureFitLead();
     await eventually(() => of(marker, 'leadledger.lead.scored.v1'));
 
-    const after = (
-      await request
-        .agent(scoring.getHttpServer())
-        .set(ADMIN_HEADERS)
-        .get(`/leads/${leadId}/score`)
-        .expect(200)
-    ).body;
+    const after = (await asAdmin(scoring).get(`/leads/${leadId}/score`).expect(200)).body;
     expect(after.engagement).toBe(before.engagement);
     expect(after.breakdown).toEqual(before.breakdown);
   });
 
   it('serves the model it scores with, and counts scored leads and MQLs by source', async () => {
-    const model = await request
-      .agent(scoring.getHttpServer())
-      .set(ADMIN_HEADERS)
-      .get('/scoring-model')
-      .expect(200);
-    const metrics = parseExposition(
-      (await request.agent(scoring.getHttpServer()).set(ADMIN_HEADERS).get('/metrics').expect(200)).text,
-    );
+    const model = await asAdmin(scoring).get('/scoring-model').expect(200);
+    const metrics = parseExposition((await asAdmin(scoring).get('/metrics').expect(200)).text);
 
     expect(model.body).toMatchObject({ version: '2026-11-a', mql: { fit: 40, engagement: 30 } });
     expect(
@@ -127,9 +104,7 @@ describe('marketing-scoring on PostgreSQL and Kafka', () => {
   });
 
   async function captureFitLead(): Promise<string> {
-    const { body } = await request
-      .agent(capture.getHttpServer())
-      .set(ADMIN_HEADERS)
+    const { body } = await asAdmin(capture)
       .post('/leads')
       .send({
         source: 'web_form',
@@ -141,12 +116,7 @@ describe('marketing-scoring on PostgreSQL and Kafka', () => {
   }
 
   async function engage(leadId: string, activity: string, occurredAt: string): Promise<void> {
-    await request
-      .agent(capture.getHttpServer())
-      .set(ADMIN_HEADERS)
-      .post(`/leads/${leadId}/engagements`)
-      .send({ activity, occurredAt })
-      .expect(202);
+    await asAdmin(capture).post(`/leads/${leadId}/engagements`).send({ activity, occurredAt }).expect(202);
   }
 
   function of(

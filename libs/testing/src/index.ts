@@ -17,7 +17,7 @@ export {
   type PipelineProcess,
   type PipelineProcessOptions,
 } from './lib/pipeline-process';
-export { TEST_ADMIN_KEY, ADMIN_HEADERS } from './lib/credentials';
+export { TEST_ADMIN_KEY, ADMIN_HEADERS, asAdmin } from './lib/credentials';
 export {
   startTestIdentityProvider,
   TEST_ISSUER,

@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { KAFKA_HEADERS, LEADS_INBOUND_TOPIC, deadLetterTopicOf } from '@leadledger/contracts';
 import type { IncomingMessage, MessageBus } from '@leadledger/messaging';
 import { createServiceApp, EVENT_STORE, MESSAGE_BUS, type ServiceDefinition } from '@leadledger/platform';
-import { eventually, ADMIN_HEADERS, TEST_ADMIN_KEY } from '@leadledger/testing';
+import { eventually, TEST_ADMIN_KEY, asAdmin } from '@leadledger/testing';
 import type { EventStore } from '@leadledger/eventstore';
 import type { INestApplication } from '@nestjs/common';
-import request from 'supertest';
 import { LeadCaptureModule } from '../lead-capture.module';
 
 /** lead-capture alone on PGlite in memory, without Kafka: what its HTTP adapter answers. */
@@ -52,7 +51,7 @@ describe('lead-capture over HTTP', () => {
     await app?.close();
   });
 
-  const http = () => request.agent(app.getHttpServer()).set(ADMIN_HEADERS);
+  const http = () => asAdmin(app);
   const lead = (email: string) => ({ source: 'web_form', contact: { email } });
 
   describe('Idempotency-Key', () => {

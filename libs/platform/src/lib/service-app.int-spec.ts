@@ -1,8 +1,7 @@
 import { Access } from '@leadledger/access';
 import { EVENT_CATALOG, EVENT_NAMES } from '@leadledger/contracts';
 import { Body, Controller, Module, Post, type INestApplication } from '@nestjs/common';
-import request from 'supertest';
-import { ADMIN_HEADERS, TEST_ADMIN_KEY } from '@leadledger/testing';
+import { TEST_ADMIN_KEY, asAdmin } from '@leadledger/testing';
 import { createServiceApp } from './bootstrap';
 import { AcceptsMediaTypes } from './http/json-bodies-only.guard';
 
@@ -46,9 +45,7 @@ describe('a service app', () => {
         '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n--x--\r\n',
       ],
     ])('answers %s with 415', async (contentType, body) => {
-      const response = await request
-        .agent(app.getHttpServer())
-        .set(ADMIN_HEADERS)
+      const response = await asAdmin(app)
         .post('/probe/json')
         .set('Content-Type', contentType)
         .send(body)
@@ -63,15 +60,11 @@ describe('a service app', () => {
     });
 
     it('takes JSON, and +json types', async () => {
-      await request
-        .agent(app.getHttpServer())
-        .set(ADMIN_HEADERS)
+      await asAdmin(app)
         .post('/probe/json')
         .send({ a: 1 })
         .expect(201, { received: { a: 1 } });
-      await request
-        .agent(app.getHttpServer())
-        .set(ADMIN_HEADERS)
+      await asAdmin(app)
         .post('/probe/json')
         .set('Content-Type', 'application/merge-patch+json')
         .send('{"a":1}')
@@ -79,19 +72,13 @@ describe('a service app', () => {
     });
 
     it('takes what a route documents, and a request without a body', async () => {
-      await request
-        .agent(app.getHttpServer())
-        .set(ADMIN_HEADERS)
-        .post('/probe/csv')
-        .set('Content-Type', 'text/csv')
-        .send('a,b\n1,2')
-        .expect(201);
-      await request.agent(app.getHttpServer()).set(ADMIN_HEADERS).post('/probe/json').expect(201);
+      await asAdmin(app).post('/probe/csv').set('Content-Type', 'text/csv').send('a,b\n1,2').expect(201);
+      await asAdmin(app).post('/probe/json').expect(201);
     });
   });
 
   it('shows every event type in leadledger_events_appended_total at 0 before any traffic', async () => {
-    const { text } = await request.agent(app.getHttpServer()).set(ADMIN_HEADERS).get('/metrics').expect(200);
+    const { text } = await asAdmin(app).get('/metrics').expect(200);
 
     for (const name of EVENT_NAMES)
       expect(text).toContain(

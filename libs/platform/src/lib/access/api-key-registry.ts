@@ -8,6 +8,7 @@ import {
   newApiKeySecret,
   principalOfKey,
   secretHashOf,
+  type ApiKeyCommand,
   type ApiKeyGrant,
   type ApiKeyState,
   type KeyRefusal,
@@ -78,27 +79,28 @@ export class ApiKeyRegistry {
     const secretHash = secretHashOf(secret);
     const keyId = keyIdOf(secretHash);
     const grant: ApiKeyGrant = { keyId, secretHash, ...request };
-    const { position } = await handleCommand(
-      this.store,
-      apiKeyDecider,
-      IDENTITY,
-      apiKeyStreamOf(keyId),
-      { type: 'IssueApiKey', grant },
-      { causationId: randomUUID(), correlationId, actor, occurredAt: this.clock.now().toISOString() },
-      { codec: apiKeyCodec },
-    );
-    this.states.delete(keyId);
+    const position = await this.run(keyId, { type: 'IssueApiKey', grant }, actor, correlationId);
     return { keyId, key: secret, grant, ...(position !== undefined ? { position } : {}) };
   }
 
   /** Throws a DomainError `not_found` for an unknown key; revoking twice changes nothing. */
   async revoke(keyId: string, actor: Actor, correlationId: string): Promise<GlobalPosition | undefined> {
+    return this.run(keyId, { type: 'RevokeApiKey', keyId }, actor, correlationId);
+  }
+
+  /** Every command is a new request (a random causation): the decider, not a causation, makes a repeat change nothing. */
+  private async run(
+    keyId: string,
+    command: ApiKeyCommand,
+    actor: Actor,
+    correlationId: string,
+  ): Promise<GlobalPosition | undefined> {
     const { position } = await handleCommand(
       this.store,
       apiKeyDecider,
       IDENTITY,
       apiKeyStreamOf(keyId),
-      { type: 'RevokeApiKey', keyId },
+      command,
       { causationId: randomUUID(), correlationId, actor, occurredAt: this.clock.now().toISOString() },
       { codec: apiKeyCodec },
     );
