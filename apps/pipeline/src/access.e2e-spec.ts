@@ -362,6 +362,35 @@ describe('abuse limits', () => {
     await http().get('/scoring-model').set(ADMIN_HEADERS).expect(429);
     await http().get('/health/live').expect(200);
   });
+
+  it('ignores X-Forwarded-For unless TRUST_PROXY says a proxy sets it: a guesser cannot pick new addresses', async () => {
+    // This app's loopback address is blocked by the test above; a forged header does not unblock it.
+    await http()
+      .get('/scoring-model')
+      .set('X-Forwarded-For', '203.0.113.9')
+      .set(bearer('llk_guess-5'))
+      .expect(429);
+  });
+});
+
+describe('abuse limits behind a trusted proxy', () => {
+  let app: INestApplication;
+  const http = () => request(app.getHttpServer());
+
+  beforeAll(async () => {
+    app = await startPipeline({ AUTH_FAILURES_PER_MINUTE: '2', TRUST_PROXY: 'loopback' });
+  }, 60_000);
+
+  afterAll(() => app?.close());
+
+  it('counts failed authentications per client the proxy names', async () => {
+    const from = (client: string, guess: string) =>
+      http().get('/scoring-model').set('X-Forwarded-For', client).set(bearer(guess));
+    await from('203.0.113.1', 'llk_a').expect(401);
+    await from('203.0.113.1', 'llk_b').expect(401);
+    await from('203.0.113.1', 'llk_c').expect(429);
+    await from('203.0.113.2', 'llk_d').expect(401);
+  });
 });
 
 describe('rate limits per principal', () => {

@@ -58,6 +58,7 @@ export async function createServiceApp(
   // Every field has a ceiling, so a 1,000-lead batch stays under about 2.5 MB; Express allows 100 kB.
   // Not strict: a bare `5` or `null` then reaches validation, which names what is wrong with it.
   app.useBodyParser('json', { limit: MAX_JSON_BODY, strict: false });
+  app.set('trust proxy', config.trustProxy);
   app.use(refuseHostileJsonBodies);
   useStructuredLogging(app);
   // Services often sit behind a proxy that ends TLS, or serve plain HTTP on loopback: asking browsers

@@ -8,6 +8,7 @@ const base: PlatformConfig = {
   eventStoreUrl: 'pglite://memory',
   port: 3000,
   host: '127.0.0.1',
+  trustProxy: false,
   relay: true,
   readModels: { schema: 'read' },
 };

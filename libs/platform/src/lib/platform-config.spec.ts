@@ -44,6 +44,7 @@ describe('readPlatformConfig', () => {
       eventStoreUrl: 'pglite://./.data',
       port: 3000,
       host: '127.0.0.1',
+      trustProxy: false,
       relay: true,
       readModels: { schema: 'read' },
     });
@@ -66,9 +67,22 @@ describe('readPlatformConfig', () => {
       kafkaBrokers: ['10.0.0.5:9092', 'kafka-2:9092'],
       port: 8080,
       host: '127.0.0.1',
+      trustProxy: false,
       relay: false,
       readModels: { schema: 'read' },
     });
+  });
+
+  it.each([
+    ['1', 1],
+    ['loopback', 'loopback'],
+    ['10.0.0.0/8, uniquelocal, ::1', '10.0.0.0/8,uniquelocal,::1'],
+  ])('trusts the proxies TRUST_PROXY=%s names', (value, trusted) => {
+    expect(readPlatformConfig({ TRUST_PROXY: value }, pipeline).trustProxy).toEqual(trusted);
+  });
+
+  it.each(['everyone', '10.0.0.300', 'true'])('refuses TRUST_PROXY=%s', (value) => {
+    expect(() => readPlatformConfig({ TRUST_PROXY: value }, pipeline)).toThrow(/TRUST_PROXY must be/);
   });
 
   it('keeps the read models beside the events, apart per event store schema, or where READ_MODELS_URL says', () => {

@@ -19,6 +19,12 @@ export interface PlatformConfig {
    * AUTH=disabled) is reachable from other machines only when someone says so (0.0.0.0).
    */
   readonly host: string;
+  /**
+   * TRUST_PROXY: which proxies in front may name the client (X-Forwarded-For): a hop count, or
+   * addresses, CIDRs and `loopback` / `linklocal` / `uniquelocal`. False unless set, so a client
+   * cannot choose the address its failed authentications are counted against.
+   */
+  readonly trustProxy: false | number | string;
   /** RELAY: whether this process publishes the store's events to the bus. Run exactly one per store. */
   readonly relay: boolean;
   /** Where read models (projections) live. */
@@ -89,6 +95,7 @@ export function readPlatformConfig(env: NodeJS.ProcessEnv, defaults: PlatformDef
     ...(kafkaBrokers ? { kafkaBrokers } : {}),
     port: readPort(env.PORT, defaults.port ?? 3000),
     host: readHost(env.HOST),
+    trustProxy: readTrustProxy(env.TRUST_PROXY),
     relay: readBoolean('RELAY', env.RELAY, defaults.relay),
     readModels: readReadModels(env, location),
   };
@@ -141,6 +148,25 @@ function readHost(value: string | undefined): string {
     'HOST',
     `must be an IP address or a host name (0.0.0.0 for every interface), got "${value}"`,
   );
+}
+
+const PROXY_NAME = /^(loopback|linklocal|uniquelocal|[0-9A-Fa-f.:]+(\/\d{1,3})?)$/;
+
+function readTrustProxy(value: string | undefined): false | number | string {
+  const trusted = value?.trim();
+  if (!trusted) return false;
+  if (/^\d{1,2}$/.test(trusted)) return Number(trusted);
+  const names = trusted.split(',').map((name) => name.trim());
+  const bad = names.find(
+    (name) => !PROXY_NAME.test(name) || (!name.includes('/') && /[.:]/.test(name) && isIP(name) === 0),
+  );
+  if (bad !== undefined) {
+    throw new InvalidConfigurationError(
+      'TRUST_PROXY',
+      `must be a hop count or addresses, CIDRs, loopback, linklocal, uniquelocal; "${bad}" is none of them`,
+    );
+  }
+  return names.join(',');
 }
 
 function readPort(value: string | undefined, fallback: number): number {
