@@ -164,7 +164,7 @@ export const LEAD_EVENTS_SCHEMA: SchemaObject = {
       actor: { type: 'string', description: 'Who did it, as leadledger knows it' },
       claimedActor: {
         type: 'string',
-        description: 'Who the submitter claimed to act for (X-Actor), unverified',
+        description: 'Whom the producer of an inbound message said it acted for (ce_actor), unverified',
       },
       correlationId: { type: 'string' },
       causationId: { type: 'string' },

@@ -24,7 +24,7 @@ export interface LeadEventView {
   readonly occurredAt?: string;
   readonly recordedAt: string;
   readonly actor?: string;
-  /** Who the submitter said it acted for (X-Actor), unverified. */
+  /** Whom the producer of an inbound message said it acted for (`ce_actor`), unverified. */
   readonly claimedActor?: string;
   readonly correlationId?: string;
   readonly causationId?: string;
