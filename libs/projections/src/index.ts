@@ -27,7 +27,7 @@ export {
   type DueItemTickerObserver,
   type DueRun,
 } from './lib/durable-scheduler';
-export { DEFAULT_READ_SCHEMA, InvalidReadSchemaError } from './lib/read-schema';
+export { DEFAULT_READ_SCHEMA, InvalidReadSchemaError, lockSchemaSetup } from './lib/read-schema';
 export {
   streamStateProjection,
   type StreamStateProjection,

@@ -40,11 +40,13 @@ export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1].version;
 
 export async function migrate(driver: SqlDriver, schemaName: string): Promise<void> {
   const schema = quoteIdentifier(schemaName);
-  await driver.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
   await driver.transaction(async (tx) => {
+    // The schema too is created under the lock: two services starting on a fresh database would
+    // otherwise both try, and concurrent CREATE SCHEMA IF NOT EXISTS can fail on PostgreSQL.
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
       `leadledger.eventstore.migrate:${schemaName}`,
     ]);
+    await tx.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await tx.query(
       `CREATE TABLE IF NOT EXISTS ${schema}.schema_migrations (
          version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,

@@ -98,3 +98,25 @@ describe('API keys across the services of a deployment (PostgreSQL)', () => {
     }
   }, 60_000);
 });
+
+describe('services starting together on a fresh PostgreSQL store', () => {
+  it('set up the read schema once between them, whichever creates it', async () => {
+    const url = await testPostgresUrl();
+    for (let round = 0; round < 3; round++) {
+      const schema = uniqueSchemaName('startup');
+      const env = {
+        EVENT_STORE: `${url}?schema=${schema}`,
+        LOG_LEVEL: 'silent',
+        LEADLEDGER_ADMIN_KEY: TEST_ADMIN_KEY,
+      };
+      const apps = await Promise.all([1, 2, 3].map(() => createServiceApp(BARE, env)));
+      try {
+        // Dead-letter archive, projection runners and key bootstrap of three services, all at once.
+        await Promise.all(apps.map((app) => app.init()));
+      } finally {
+        for (const app of apps) await app.close();
+        await dropSchema(url, schema);
+      }
+    }
+  }, 120_000);
+});

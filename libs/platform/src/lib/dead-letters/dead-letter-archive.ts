@@ -19,6 +19,7 @@ import {
   type MessageBus,
   type MessageHeaders,
 } from '@leadledger/messaging';
+import { lockSchemaSetup } from '@leadledger/projections';
 import { Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { ReadModelDatabase } from '../read-models';
 
@@ -96,8 +97,8 @@ export class DeadLetterArchive implements OnApplicationBootstrap, OnModuleDestro
 
   async onApplicationBootstrap(): Promise<void> {
     await this.readModels.sql.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`leadledger.dead-letters:${this.table}`]);
-      await tx.query(`CREATE SCHEMA IF NOT EXISTS "${this.readModels.schema}"`);
+      // The same lock as the projection runners' set-up of this schema: they start alongside.
+      await lockSchemaSetup(tx, this.readModels.schema);
       await tx.query(
         `CREATE TABLE IF NOT EXISTS ${this.table} (
            id                 bigserial   PRIMARY KEY,
