@@ -96,9 +96,16 @@ export async function startServiceApp(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<INestApplication> {
   const app = await createServiceApp(definition, env);
-  await app.startAllMicroservices();
-  await app.init();
-  return app;
+  try {
+    await app.startAllMicroservices();
+    await app.init();
+    return app;
+  } catch (error) {
+    // What did start (consumers, projection runners) must not keep running behind a failed start:
+    // the caller never gets the app to close.
+    await app.close().catch(() => undefined);
+    throw error;
+  }
 }
 
 /**

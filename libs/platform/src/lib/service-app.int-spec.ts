@@ -1,8 +1,8 @@
 import { Access } from '@leadledger/access';
 import { EVENT_CATALOG, EVENT_NAMES } from '@leadledger/contracts';
-import { Body, Controller, Module, Post, type INestApplication } from '@nestjs/common';
+import { Body, Controller, Module, Post, type INestApplication, type OnModuleDestroy } from '@nestjs/common';
 import { TEST_ADMIN_KEY, asAdmin } from '@leadledger/testing';
-import { createServiceApp } from './bootstrap';
+import { createServiceApp, startServiceApp } from './bootstrap';
 import { AcceptsMediaTypes } from './http/json-bodies-only.guard';
 
 @Controller('probe')
@@ -95,7 +95,15 @@ class ForgottenController {
   }
 }
 
-@Module({ controllers: [ForgottenController] })
+const stopped = { forgotten: false };
+
+class ForgottenWorker implements OnModuleDestroy {
+  onModuleDestroy(): void {
+    stopped.forgotten = true;
+  }
+}
+
+@Module({ controllers: [ForgottenController], providers: [ForgottenWorker] })
 class ForgottenModule {}
 
 describe('a service with a route that names no access policy', () => {
@@ -109,5 +117,16 @@ describe('a service with a route that names no access policy', () => {
     } finally {
       await app.close();
     }
+  }, 60_000);
+
+  it('is shut down by startServiceApp when its start fails, so nothing it started keeps running', async () => {
+    stopped.forgotten = false;
+    await expect(
+      startServiceApp(
+        { service: 'probe', title: 'probe', modules: [ForgottenModule], requireKafka: false, relay: false },
+        { EVENT_STORE: 'pglite://memory', LOG_LEVEL: 'silent', LEADLEDGER_ADMIN_KEY: TEST_ADMIN_KEY },
+      ),
+    ).rejects.toThrow(/routes without an access policy/);
+    expect(stopped.forgotten).toBe(true);
   }, 60_000);
 });
