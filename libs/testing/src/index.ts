@@ -24,3 +24,4 @@ export {
   TEST_AUDIENCE,
   type TestIdentityProvider,
 } from './lib/jwks-server';
+export { exitOf, type ChildExit } from './lib/child-exit';

@@ -1,7 +1,7 @@
 import { InvalidEventDataError } from '@leadledger/contracts';
 import { isRFC3339 } from 'class-validator';
 import { DomainError, type Decider, type EventCodec } from '@leadledger/eventsourcing';
-import { isRole, type Principal, type Role } from './principal';
+import { isRole, ROLES, type Principal, type Role } from './principal';
 
 /*
  * An API key's life as events in `api-key-<keyId>`, in the event store every service of a deployment
@@ -92,7 +92,8 @@ function sameGrant(a: ApiKeyGrant, b: ApiKeyGrant): boolean {
   );
 }
 
-export type KeyRefusal = 'unknown_key' | 'revoked_key' | 'expired_key';
+export const KEY_REFUSALS = ['unknown_key', 'revoked_key', 'expired_key'] as const;
+export type KeyRefusal = (typeof KEY_REFUSALS)[number];
 
 /** Who presents a key in this state at `now`, or why the key is refused. */
 export function principalOfKey(
@@ -142,7 +143,7 @@ export function keyRequestIssues(
     .filter((field) => !fields.includes(field))
     .map((field) => ({ path: field, reason: 'is not a field of an API key' }));
   if (!isRole(request.role)) {
-    issues.push({ path: 'role', reason: 'must be one of ingest, rep, manager, analyst, admin' });
+    issues.push({ path: 'role', reason: `must be one of ${ROLES.join(', ')}` });
   }
   if (typeof request.principal !== 'string' || !PRINCIPAL_NAME.test(request.principal)) {
     issues.push({ path: 'principal', reason: 'must be 1 to 200 of A-Z a-z 0-9 . _ @ + -' });
@@ -201,4 +202,19 @@ function keyIdIssues(data: { readonly keyId?: unknown }): Issue[] {
   return typeof data.keyId === 'string' && UUID.test(data.keyId)
     ? []
     : [{ path: 'keyId', reason: 'must be a lowercase UUID' }];
+}
+
+/**
+ * A stored key event in its domain form, or undefined when it is not one or breaks its contract:
+ * for readers that list or scan keys, where one bad event must be left out, not stop them.
+ */
+export function readableApiKeyEvent(stored: {
+  readonly type: string;
+  readonly data: unknown;
+}): ApiKeyEvent | undefined {
+  try {
+    return apiKeyCodec.decode(stored);
+  } catch {
+    return undefined;
+  }
 }

@@ -46,18 +46,21 @@ export function readTokenSettings(env: NodeJS.ProcessEnv): TokenSettings | undef
   };
 }
 
-export type TokenRefusal =
-  | 'malformed'
-  | 'unsupported_algorithm'
-  | 'unknown_key'
-  | 'bad_signature'
-  | 'expired'
-  | 'not_yet_valid'
-  | 'wrong_issuer'
-  | 'wrong_audience'
-  | 'no_role'
-  | 'bad_claims'
-  | 'jwks_unavailable';
+/** Why a token is refused; each is a `reason` of the failed-authentication metric. */
+export const TOKEN_REFUSALS = [
+  'malformed',
+  'unsupported_algorithm',
+  'unknown_key',
+  'bad_signature',
+  'expired',
+  'not_yet_valid',
+  'wrong_issuer',
+  'wrong_audience',
+  'no_role',
+  'bad_claims',
+  'jwks_unavailable',
+] as const;
+export type TokenRefusal = (typeof TOKEN_REFUSALS)[number];
 
 export type TokenVerdict =
   | { readonly ok: true; readonly principal: Principal }

@@ -2,18 +2,11 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, networkInterfaces, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort } from '@leadledger/testing';
+import { exitOf, freePort } from '@leadledger/testing';
 
 const REPO_ROOT = resolve(__dirname, '../../../..');
 const PIPELINE_MAIN = join(REPO_ROOT, 'apps/pipeline/src/main.ts');
 const STARTUP_MS = 90_000;
-
-interface Finished {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 /** The pipeline as `npm start` runs it, in a process of its own, so its exit and stderr are real. */
 function startPipeline(env: NodeJS.ProcessEnv): ChildProcess {
@@ -31,14 +24,6 @@ function startPipeline(env: NodeJS.ProcessEnv): ChildProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
-}
-
-function finished(child: ChildProcess): Promise<Finished> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((done) => child.once('exit', (code, signal) => done({ code, signal, stdout, stderr })));
 }
 
 async function waitUntilLive(port: number, child: ChildProcess): Promise<void> {
@@ -66,7 +51,7 @@ describe('runService', () => {
     it(
       'says why in one line on stderr and exits 1, without a stack',
       async () => {
-        const result = await finished(startPipeline({ EVENT_STORE: 'postgres://nobody@127.0.0.1:1/x' }));
+        const result = await exitOf(startPipeline({ EVENT_STORE: 'postgres://nobody@127.0.0.1:1/x' }));
 
         expect({ code: result.code, signal: result.signal }).toEqual({ code: 1, signal: null });
         expect(result.stderr).toBe('pipeline cannot start: connect ECONNREFUSED 127.0.0.1:1\n');
@@ -85,7 +70,7 @@ describe('runService', () => {
           JSON.stringify({ pid: process.pid, hostname: hostname() }),
         );
         try {
-          const result = await finished(startPipeline({ EVENT_STORE: `pglite://${directory}` }));
+          const result = await exitOf(startPipeline({ EVENT_STORE: `pglite://${directory}` }));
 
           expect(result.code).toBe(1);
           expect(result.stderr).toBe(

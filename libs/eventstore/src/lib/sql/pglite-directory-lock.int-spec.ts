@@ -2,15 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { exitOf } from '@leadledger/testing';
 
 const FIXTURE = resolve(__dirname, 'fixtures/pglite-directory-user.ts');
 const REPO_ROOT = resolve(__dirname, '../../../../..');
-
-interface Finished {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 function start(mode: 'hold' | 'read', directory: string): ChildProcess {
   return spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', FIXTURE, mode, directory], {
@@ -18,14 +13,6 @@ function start(mode: 'hold' | 'read', directory: string): ChildProcess {
     env: { ...process.env, TS_NODE_PROJECT: join(REPO_ROOT, 'tsconfig.tools.json') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-}
-
-function finished(child: ChildProcess): Promise<Finished> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((done) => child.once('exit', (code) => done({ code, stdout, stderr })));
 }
 
 function ready(child: ChildProcess): Promise<void> {
@@ -58,7 +45,7 @@ describe('a PGlite directory is open in one process at a time', () => {
     holder = start('hold', directory);
     await ready(holder);
 
-    const second = await finished(start('read', directory));
+    const second = await exitOf(start('read', directory));
 
     expect(second.code).toBe(1);
     expect(second.stderr).toContain(directory);
@@ -68,19 +55,19 @@ describe('a PGlite directory is open in one process at a time', () => {
   it('opens again after the holder is killed with SIGKILL, and finds its acknowledged write', async () => {
     holder = start('hold', directory);
     await ready(holder);
-    const killed = finished(holder);
+    const killed = exitOf(holder);
     holder.kill('SIGKILL');
     await killed;
 
-    const next = await finished(start('read', directory));
+    const next = await exitOf(start('read', directory));
 
     expect(next).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(next.stdout)).toEqual([holder.pid]);
   }, 60_000);
 
   it('opens again after the holder closed it', async () => {
-    const first = await finished(start('read', directory));
-    const second = await finished(start('read', directory));
+    const first = await exitOf(start('read', directory));
+    const second = await exitOf(start('read', directory));
 
     expect([first.code, second.code]).toEqual([0, 0]);
   }, 60_000);

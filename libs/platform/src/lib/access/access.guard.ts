@@ -5,7 +5,8 @@ import {
   mayActOn,
   type AccessPolicy,
   type Principal,
-  type TokenRefusal,
+  KEY_REFUSALS,
+  TOKEN_REFUSALS,
   type TokenVerifier,
 } from '@leadledger/access';
 import { LeadledgerMetrics } from '@leadledger/observability';
@@ -44,37 +45,14 @@ interface Response {
 }
 
 /** Why an authentication failed, as the metric and the 401 name it. Never the credential. */
-export type AuthFailure =
-  | 'missing_credentials'
-  | 'malformed_header'
-  | 'unknown_key'
-  | 'revoked_key'
-  | 'expired_key'
-  | 'tokens_not_configured'
-  | `token_${TokenRefusal}`;
-
-const TOKEN_REFUSALS: readonly TokenRefusal[] = [
-  'malformed',
-  'unsupported_algorithm',
-  'unknown_key',
-  'bad_signature',
-  'expired',
-  'not_yet_valid',
-  'wrong_issuer',
-  'wrong_audience',
-  'no_role',
-  'bad_claims',
-  'jwks_unavailable',
-];
-const AUTH_FAILURES: readonly AuthFailure[] = [
+const AUTH_FAILURES = [
   'missing_credentials',
   'malformed_header',
-  'unknown_key',
-  'revoked_key',
-  'expired_key',
   'tokens_not_configured',
+  ...KEY_REFUSALS,
   ...TOKEN_REFUSALS.map((reason) => `token_${reason}` as const),
-];
+] as const;
+export type AuthFailure = (typeof AUTH_FAILURES)[number];
 
 const ANONYMOUS_ADMIN: Principal = { id: 'anonymous', roles: ['admin'], credential: { kind: 'anonymous' } };
 

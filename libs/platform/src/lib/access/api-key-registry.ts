@@ -7,6 +7,7 @@ import {
   keyIdOf,
   newApiKeySecret,
   principalOfKey,
+  readableApiKeyEvent,
   secretHashOf,
   type ApiKeyCommand,
   type ApiKeyGrant,
@@ -137,8 +138,8 @@ export class ApiKeyRegistry {
         ...(after !== undefined ? { after } : {}),
       });
       for (const event of page) {
-        const decoded = safeDecode(event);
-        if (decoded) yield decoded;
+        const decoded = readableApiKeyEvent(event);
+        if (decoded?.type === 'ApiKeyIssued') yield decoded.data;
       }
       if (page.length < 500) return;
       after = page[page.length - 1].position;
@@ -159,14 +160,5 @@ export class ApiKeyRegistry {
       this.states.set(keyId, { state, readAt: now });
     }
     return state;
-  }
-}
-
-function safeDecode(event: { type: string; data: unknown }): ApiKeyGrant | undefined {
-  try {
-    const decoded = apiKeyCodec.decode(event);
-    return decoded?.type === 'ApiKeyIssued' ? decoded.data : undefined;
-  } catch {
-    return undefined;
   }
 }

@@ -4,6 +4,7 @@ import {
   actorOf,
   CurrentPrincipal,
   keyRequestIssues,
+  PRINCIPAL_NAME,
   ROLES,
   type Principal,
   type Role,
@@ -16,11 +17,10 @@ import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec
 import { ApiErrorResponses } from '../http/api-error-responses';
 import { ApiUuidParam, uuidParam } from '../http/uuid-param';
 import { READ_MODELS } from '../tokens';
-import type { ReadModelDatabase } from '../read-models';
+import type { ManagedProjections, ReadModelDatabase } from '../read-models';
 import { ApiKeyRegistry, type KeyRequest } from './api-key-registry';
 import { listingOf, type ApiKeyListing } from './api-keys.projection';
 import { ACCESS_PROJECTIONS } from './access.tokens';
-import type { ManagedProjections } from '../read-models';
 
 const KEY_REQUEST_SCHEMA: SchemaObject = {
   type: 'object',
@@ -28,8 +28,8 @@ const KEY_REQUEST_SCHEMA: SchemaObject = {
   additionalProperties: false,
   properties: {
     role: { type: 'string', enum: [...ROLES] },
-    principal: { type: 'string', pattern: '^[A-Za-z0-9._@+-]{1,200}$', example: 'hubspot-sync' },
-    team: { type: 'string', pattern: '^[A-Za-z0-9._@+-]{1,200}$', example: 'emea-enterprise' },
+    principal: { type: 'string', pattern: PRINCIPAL_NAME.source, example: 'hubspot-sync' },
+    team: { type: 'string', pattern: PRINCIPAL_NAME.source, example: 'emea-enterprise' },
     expiresAt: { type: 'string', format: 'date-time' },
   },
 };

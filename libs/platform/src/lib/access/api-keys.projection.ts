@@ -1,4 +1,4 @@
-import { API_KEY_ISSUED, API_KEY_REVOKED, apiKeyCodec } from '@leadledger/access';
+import { API_KEY_ISSUED, API_KEY_REVOKED, readableApiKeyEvent } from '@leadledger/access';
 import type { RecordedEvent } from '@leadledger/eventsourcing';
 import { runStatements, truncateTables, type Projection } from '@leadledger/projections';
 
@@ -34,34 +34,26 @@ export const apiKeysProjection: Projection = {
   truncate: truncateTables(['api_keys']),
   async handle(events, tx) {
     for (const event of events) {
-      const decoded = readable(event);
+      // A key event a writer got wrong is left out of the listing rather than stopping it.
+      const decoded = readableApiKeyEvent(event);
       if (decoded?.type === 'ApiKeyIssued') {
         const { keyId, role, principal, team, expiresAt } = decoded.data;
         await tx.query(
           `INSERT INTO api_keys (key_id, role, principal, team, expires_at, issued_at, issued_by)
            VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (key_id) DO NOTHING`,
-          [keyId, role, principal, team ?? null, expiresAt ?? null, event.recordedAt, actorOf(event)],
+          [keyId, role, principal, team ?? null, expiresAt ?? null, event.recordedAt, actorRecordedIn(event)],
         );
       } else if (decoded?.type === 'ApiKeyRevoked') {
         await tx.query(
           `UPDATE api_keys SET revoked_at = $2, revoked_by = $3 WHERE key_id = $1 AND revoked_at IS NULL`,
-          [decoded.data.keyId, event.recordedAt, actorOf(event)],
+          [decoded.data.keyId, event.recordedAt, actorRecordedIn(event)],
         );
       }
     }
   },
 };
 
-/** A key event a writer got wrong is left out of the listing rather than stopping it. */
-function readable(event: RecordedEvent) {
-  try {
-    return apiKeyCodec.decode(event);
-  } catch {
-    return undefined;
-  }
-}
-
-function actorOf(event: RecordedEvent): string {
+function actorRecordedIn(event: RecordedEvent): string {
   return typeof event.metadata.actor === 'string' ? event.metadata.actor : 'unknown';
 }
 
