@@ -8,4 +8,5 @@ export * from './lib/checkpoint-store.port';
 export * from './lib/handle-command';
 export * from './lib/event-codec';
 export * from './lib/in-batches';
+export * from './lib/every-event';
 export * from './lib/mask-quoted-text';

@@ -1,5 +1,5 @@
 import { eventTypeOf, parseStreamId, type Clock, type EventName } from '@leadledger/contracts';
-import { deriveId, type EventStore, type GlobalPosition } from '@leadledger/eventsourcing';
+import { deriveId, everyEventOf, type EventStore } from '@leadledger/eventsourcing';
 import { isMarketingQualified, type ScoringModel } from './domain';
 import { MarketingScoringService } from './marketing-scoring.service';
 
@@ -79,18 +79,8 @@ export async function rescoreAll(
 
 /** Every captured lead's id, paging through the log's LeadCaptured events: a replay that ends. */
 async function* everyLead(store: EventStore): AsyncGenerator<string> {
-  let after: GlobalPosition | undefined;
-  for (;;) {
-    const page = await store.readAll({
-      eventTypes: [eventTypeOf('LeadCaptured')],
-      maxCount: PAGE_SIZE,
-      ...(after === undefined ? {} : { after }),
-    });
-    if (page.length === 0) return;
-    for (const event of page) {
-      const leadId = parseStreamId(event.streamId)?.id;
-      if (leadId) yield leadId;
-    }
-    after = page[page.length - 1].position;
+  for await (const event of everyEventOf(store, [eventTypeOf('LeadCaptured')], PAGE_SIZE)) {
+    const leadId = parseStreamId(event.streamId)?.id;
+    if (leadId) yield leadId;
   }
 }

@@ -6,6 +6,7 @@ import {
   type AccessPolicy,
   type Principal,
   KEY_REFUSALS,
+  type KeyRefusal,
   TOKEN_REFUSALS,
   type TokenVerifier,
 } from '@leadledger/access';
@@ -54,6 +55,12 @@ const AUTH_FAILURES = [
 ] as const;
 export type AuthFailure = (typeof AUTH_FAILURES)[number];
 
+const KEY_REFUSAL_MESSAGES: Readonly<Record<KeyRefusal, string>> = {
+  unknown_key: 'API key not recognized',
+  revoked_key: 'API key revoked',
+  expired_key: 'API key expired',
+};
+
 const ANONYMOUS_ADMIN: Principal = { id: 'anonymous', roles: ['admin'], credential: { kind: 'anonymous' } };
 
 /** Three dot-separated base64url parts: what a JWT looks like, and an API key never does. */
@@ -98,14 +105,18 @@ export class AccessGuard implements CanActivate {
       context.getHandler(),
       context.getClass(),
     ]);
-    const request = context.switchToHttp().getRequest<Request>();
+    const http = context.switchToHttp();
+    const request = http.getRequest<Request>();
     if (!policy) {
       this.logger.error({ route: request.route?.path }, 'route has no access policy: refused');
       throw new ForbiddenException('this route has no access policy');
     }
     if (policy.public) return true;
 
-    const principal = await this.authenticate(request, context.switchToHttp().getResponse<Response>());
+    const response = http.getResponse<Response>();
+    const principal = await this.authenticate(request, response);
+    // Before anything that reads on the caller's behalf (ownership): a caller past its rate costs nothing more.
+    await this.limitRate(principal, response);
     if (!hasAnyRole(principal, policy.roles)) {
       throw new ForbiddenException(
         `this route needs the role ${policy.roles.join(' or ')}; the caller has ${principal.roles.join(', ')}`,
@@ -118,7 +129,6 @@ export class AccessGuard implements CanActivate {
         throw new ForbiddenException(`this ${policy.owned.kind} is neither the caller's nor its team's`);
       }
     }
-    await this.limitRate(principal, context.switchToHttp().getResponse<Response>());
     attachPrincipal(request, principal);
     return true;
   }
@@ -174,12 +184,7 @@ export class AccessGuard implements CanActivate {
     }
     const verdict = await this.keys.authenticate(credential.value);
     if (verdict.ok) return verdict;
-    const messages = {
-      unknown_key: 'API key not recognized',
-      revoked_key: 'API key revoked',
-      expired_key: 'API key expired',
-    } as const;
-    return { ok: false, reason: verdict.reason, message: messages[verdict.reason] };
+    return { ok: false, reason: verdict.reason, message: KEY_REFUSAL_MESSAGES[verdict.reason] };
   }
 
   private async limitRate(principal: Principal, response: Response): Promise<void> {
@@ -195,11 +200,9 @@ export class AccessGuard implements CanActivate {
   }
 
   private refuseTooMany(response: Response, retryAfterSeconds: number, what: string): never {
-    response.setHeader('Retry-After', String(Math.max(1, retryAfterSeconds)));
-    throw new HttpException(
-      `too many ${what}; retry after ${Math.max(1, retryAfterSeconds)} s`,
-      HttpStatus.TOO_MANY_REQUESTS,
-    );
+    const seconds = Math.max(1, retryAfterSeconds);
+    response.setHeader('Retry-After', String(seconds));
+    throw new HttpException(`too many ${what}; retry after ${seconds} s`, HttpStatus.TOO_MANY_REQUESTS);
   }
 }
 

@@ -19,6 +19,7 @@ import {
 import type { Actor, Clock } from '@leadledger/contracts';
 import {
   aggregateStream,
+  everyEventOf,
   handleCommand,
   type EventStore,
   type GlobalPosition,
@@ -130,19 +131,9 @@ export class ApiKeyRegistry {
   }
 
   private async *issuedKeys(): AsyncGenerator<ApiKeyGrant> {
-    let after: bigint | undefined;
-    for (;;) {
-      const page = await this.store.readAll({
-        eventTypes: [API_KEY_ISSUED],
-        maxCount: 500,
-        ...(after !== undefined ? { after } : {}),
-      });
-      for (const event of page) {
-        const decoded = readableApiKeyEvent(event);
-        if (decoded?.type === 'ApiKeyIssued') yield decoded.data;
-      }
-      if (page.length < 500) return;
-      after = page[page.length - 1].position;
+    for await (const event of everyEventOf(this.store, [API_KEY_ISSUED])) {
+      const decoded = readableApiKeyEvent(event);
+      if (decoded?.type === 'ApiKeyIssued') yield decoded.data;
     }
   }
 
