@@ -18,8 +18,15 @@ import { DEFAULT_SCORING_MODEL_PATH, loadScoringModel, type LoadedScoringModel }
 import { MarketingScoringService } from './marketing-scoring.service';
 import { scoreViewProjection } from './projections/score-view';
 import { decayReviews, reviewDecay } from './schedules/decay-reviews';
+import { endNurtureCooldown, nurtureCooldowns } from './schedules/nurture-cooldowns';
 import { ScoringMetrics } from './scoring-metrics';
-import { DECAY_REVIEWS, LIFECYCLE_SCORING, MARKETING_SCORING_PROJECTIONS, SCORING_MODEL } from './tokens';
+import {
+  DECAY_REVIEWS,
+  LIFECYCLE_SCORING,
+  MARKETING_SCORING_PROJECTIONS,
+  NURTURE_COOLDOWNS,
+  SCORING_MODEL,
+} from './tokens';
 
 /** Scoring on the lifecycle topic, the decay reviews, and the score over HTTP. */
 @Module({
@@ -41,6 +48,7 @@ import { DECAY_REVIEWS, LIFECYCLE_SCORING, MARKETING_SCORING_PROJECTIONS, SCORIN
     provideProjections(MARKETING_SCORING_PROJECTIONS, 'marketing-scoring', [
       scoreViewProjection,
       scheduledItemsProjection(decayReviews),
+      scheduledItemsProjection(nurtureCooldowns),
     ]),
     provideSchedule(DECAY_REVIEWS, {
       scheduler: decayReviews,
@@ -48,6 +56,13 @@ import { DECAY_REVIEWS, LIFECYCLE_SCORING, MARKETING_SCORING_PROJECTIONS, SCORIN
       defaultTickMs: 60_000,
       inject: [MarketingScoringService],
       handler: reviewDecay,
+    }),
+    provideSchedule(NURTURE_COOLDOWNS, {
+      scheduler: nurtureCooldowns,
+      tickSetting: 'DECAY_TICK_MS',
+      defaultTickMs: 60_000,
+      inject: [MarketingScoringService],
+      handler: endNurtureCooldown,
     }),
     ScoringMetrics,
     provideLifecycleConsumer(LIFECYCLE_SCORING, {

@@ -46,7 +46,7 @@ describe('event catalog', () => {
   });
 
   it('covers the v1 vocabulary of docs/architecture.md, "Events"', () => {
-    expect(EVENT_NAMES).toHaveLength(24);
+    expect(EVENT_NAMES).toHaveLength(25);
     expect(eventTypeOf('LeadAssignedToSales')).toBe('leadledger.lead.assigned-to-sales.v1');
     expect(eventTypeOf('OpportunityStageChanged')).toBe('leadledger.opportunity.stage-changed.v1');
   });
@@ -63,7 +63,14 @@ describe('event catalog', () => {
 });
 
 describe('toDomainEvent', () => {
-  const converted = { leadId, opportunityId };
+  const converted = {
+    leadId,
+    opportunityId,
+    owner: 'ana@example.com',
+    team: 'emea',
+    framework: 'bant',
+    evidence: [],
+  };
 
   it('turns a stored or received event into a typed domain event', () => {
     expect(toDomainEvent({ type: 'leadledger.lead.converted-to-opportunity.v1', data: converted })).toEqual({
@@ -75,7 +82,7 @@ describe('toDomainEvent', () => {
   it('skips types it does not know and refuses invalid data with every issue', () => {
     expect(toDomainEvent({ type: 'leadledger.lead.teleported.v1', data: converted })).toBeUndefined();
     const invalid = () =>
-      toDomainEvent({ type: 'LeadConvertedToOpportunity', data: { leadId, opportunityId: 'x' } });
+      toDomainEvent({ type: 'LeadConvertedToOpportunity', data: { ...converted, opportunityId: 'x' } });
     expect(invalid).toThrow(InvalidEventDataError);
     expect(invalid).toThrow('invalid LeadConvertedToOpportunity data: opportunityId must be a UUID');
   });
@@ -100,7 +107,10 @@ describe('stream ids', () => {
   );
 
   it("puts each event on its stream's id, even where the payload names the other stream too", () => {
-    const conversion: DomainEvent = { type: 'LeadConvertedToOpportunity', data: { leadId, opportunityId } };
+    const conversion: DomainEvent = {
+      type: 'LeadConvertedToOpportunity',
+      data: { leadId, opportunityId, owner: 'ana@example.com', team: 'emea', framework: 'bant', evidence: [] },
+    };
     const opening: DomainEvent<'OpportunityOpened'> = {
       type: 'OpportunityOpened',
       data: {

@@ -13,6 +13,7 @@ import {
   LeadMarketingQualifiedData,
   LeadQualificationRecordedData,
   LeadQualifiedData,
+  LeadReassignedData,
   LeadRecycledData,
   LeadRejectedBySalesData,
   LeadScoredData,
@@ -71,6 +72,11 @@ export const EVENT_CATALOG = {
   LeadHandoffSlaBreached: {
     type: 'leadledger.lead.handoff-sla-breached.v1',
     dataClass: LeadHandoffSlaBreachedData,
+    category: 'lead',
+  },
+  LeadReassigned: {
+    type: 'leadledger.lead.reassigned.v1',
+    dataClass: LeadReassignedData,
     category: 'lead',
   },
   LeadAcceptedBySales: {

@@ -3,7 +3,7 @@ import { IS_ISO31661_ALPHA_2, IS_ISO4217_CURRENCY_CODE, IS_RFC_3339 } from 'clas
 import { targetConstructorToSchema } from 'class-validator-jsonschema';
 import { EVENT_CATALOG, EVENT_NAMES, type EventType } from './event-catalog';
 import { CALENDAR_DATE_RULE, INSTANT_RULE, TEXT_OR_NUMBER_RULE } from './events/field-rules';
-import { ScoreContribution } from './events/lead-events';
+import { QualificationEvidence, ScoreContribution } from './events/lead-events';
 import { Company, Contact, ExternalRef, Money, Utm } from './events/value-objects';
 
 /*
@@ -25,6 +25,7 @@ const NESTED_CLASSES: readonly (new () => object)[] = [
   ExternalRef,
   Money,
   ScoreContribution,
+  QualificationEvidence,
 ];
 
 type SchemaOptions = NonNullable<Parameters<typeof targetConstructorToSchema>[1]>;

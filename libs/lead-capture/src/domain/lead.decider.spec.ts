@@ -210,7 +210,7 @@ describe('lead decider', () => {
         { type: 'LeadMarketingQualified', data: { leadId, fit: 45, engagement: 35, modelVersion: 'm-1' } },
         {
           type: 'LeadAssignedToSales',
-          data: { leadId, owner: 'bo@seller.io', slaDueAt: '2026-11-24T10:00:00Z' },
+          data: { leadId, owner: 'bo@seller.io', team: 'emea', slaDueAt: '2026-11-24T10:00:00Z' },
         },
       ]);
 

@@ -142,6 +142,8 @@ export function evolve(state: LeadState, event: LeadEvent): LeadState {
       return { ...state, stage: 'disqualified' };
     case 'LeadAssignedToSales':
       return { ...state, stage: 'assigned_to_sales', owner: event.data.owner };
+    case 'LeadReassigned':
+      return { ...state, owner: event.data.to };
     case 'LeadAcceptedBySales':
       return { ...state, stage: 'sales_accepted', owner: event.data.owner };
     case 'LeadRejectedBySales':

@@ -275,6 +275,23 @@ describe('scoring decider', () => {
       expect(lead.rescoreAt(daysAfterT0(42))).toEqual([]);
     });
 
+    it("holds a recycled lead back until sales' nurture cool-down ends, then qualifies it", () => {
+      const lead = aLeadStream(captured(), engaged(id(2), 'demo_requested', T0));
+      expect(lead.rescoreAt(T0)).toEqual(['LeadScored 45/30', 'LeadMarketingQualified 45/30']);
+      lead.record(
+        on(daysAfterT0(1), id(3), {
+          type: 'LeadRecycled',
+          data: { leadId, reason: 'rejected by sales: bad_timing', nurtureUntil: daysAfterT0(10) },
+        }),
+      );
+      lead.record(engaged(id(4), 'demo_requested', daysAfterT0(2)));
+      const mqls = (decided: string[]) => decided.filter((type) => type.startsWith('LeadMarketingQualified'));
+      expect(mqls(lead.rescoreAt(daysAfterT0(2)))).toEqual([]);
+      expect(mqls(lead.rescoreAt(daysAfterT0(9)))).toEqual([]);
+      // The cool-down is over: the rescore scheduled for its end makes the MQL.
+      expect(mqls(lead.rescoreAt(daysAfterT0(10)))).toEqual([expect.stringMatching(/^LeadMarketingQualified 45\//)]);
+    });
+
     it('does not qualify a lead whose fit is short, however engaged', () => {
       const onFreeMail = captured({ contact: { email: 'ana@gmail.com', jobTitle: 'VP Sales' } });
       const lead = aLeadStream(onFreeMail, engaged(id(2), 'demo_requested', T0));
@@ -451,7 +468,7 @@ describe('scoring decider', () => {
       const state = fold([captured()]);
       const assigned: LeadEvent = {
         type: 'LeadAssignedToSales',
-        data: { leadId, owner: 'bo@seller.io', slaDueAt: '2026-11-24T10:00:00Z' },
+        data: { leadId, owner: 'bo@seller.io', team: 'emea', slaDueAt: '2026-11-24T10:00:00Z' },
       };
 
       expect(evolve(state, assigned, { id: id(9), occurredAt: T0 })).toBe(state);

@@ -34,6 +34,8 @@ export interface ScoringState {
   /** A LeadMarketingQualified since the last LeadRecycled (or LeadDisqualified, which ends an MQL). */
   readonly qualifiedSinceRecycle: boolean;
   readonly disqualification?: Disqualification;
+  /** Sales recycled the lead to nurture until then: no MQL before it, however engaged the lead is. */
+  readonly nurtureUntil?: string;
 }
 
 export type ScoringCommand = {
@@ -64,7 +66,9 @@ export const initialScoringState: ScoringState = {
  * without a rule, made by hand, holds until a recycle whatever the facts: no fact of ours explains it.
  *
  * An MQL happens once per nurture cycle: engagement decaying below the threshold and rising again does not
- * repeat it; a LeadRecycled, or a LeadDisqualified (which ends the MQL), opens a new cycle.
+ * repeat it; a LeadRecycled, or a LeadDisqualified (which ends the MQL), opens a new cycle. A recycle may
+ * hold the next MQL back until its `nurtureUntil` (sales' cool-down): the rescore scheduled for that time
+ * (nurture cool-downs) makes the MQL then if the lead still qualifies.
  */
 export function decide(command: ScoringCommand, state: ScoringState): LeadEvent[] {
   switch (command.type) {
@@ -108,10 +112,13 @@ export function evolve(state: ScoringState, event: LeadEvent, meta: EventMeta): 
         disqualification: { ...(ruleId ? { ruleId } : {}), reason },
       };
     }
-    case 'LeadRecycled':
-      return { ...state, qualifiedSinceRecycle: false, disqualification: undefined };
+    case 'LeadRecycled': {
+      const { nurtureUntil } = event.data;
+      return { ...state, qualifiedSinceRecycle: false, disqualification: undefined, nurtureUntil };
+    }
     case 'LeadCaptured':
     case 'LeadAssignedToSales':
+    case 'LeadReassigned':
     case 'LeadHandoffSlaBreached':
     case 'LeadAcceptedBySales':
     case 'LeadRejectedBySales':
@@ -161,7 +168,8 @@ function rescore({ leadId, model, asOf }: ScoringCommand, state: ScoringState): 
     return decided;
   }
   const heldByHand = state.disqualification !== undefined && state.disqualification.ruleId === undefined;
-  if (!heldByHand && !state.qualifiedSinceRecycle && isMarketingQualified(model, score)) {
+  const nurturing = state.nurtureUntil !== undefined && asOf.getTime() < Date.parse(state.nurtureUntil);
+  if (!heldByHand && !nurturing && !state.qualifiedSinceRecycle && isMarketingQualified(model, score)) {
     const { fit, engagement } = score;
     decided.push({
       type: 'LeadMarketingQualified',

@@ -134,7 +134,7 @@ describe('other lead payloads', () => {
   });
 
   it('needs an offset on the SLA due time', () => {
-    const assigned = { leadId, owner: 'ana@example.com', slaDueAt: '2025-03-03T09:00:00Z' };
+    const assigned = { leadId, owner: 'ana@example.com', team: 'emea', slaDueAt: '2025-03-03T09:00:00Z' };
     expect(validateEventData('LeadAssignedToSales', assigned)).toEqual([]);
     expect(
       validateEventData('LeadAssignedToSales', { ...assigned, slaDueAt: '2025-03-03T09:00:00' }),

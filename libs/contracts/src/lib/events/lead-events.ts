@@ -1,6 +1,6 @@
 import { ArrayNotEmpty, IsIn, IsInt, IsUUID } from 'class-validator';
-import { Instant, Nested, NestedList, Optional, Text, TextList } from './field-rules';
-import { Company, Contact, ExternalRef, Utm } from './value-objects';
+import { CalendarDate, Instant, Nested, NestedList, Optional, Text, TextList } from './field-rules';
+import { Company, Contact, ExternalRef, Money, Utm } from './value-objects';
 
 /*
  * Payloads of the events on `lead-{leadId}` streams, v1. Each class is both the validation rule set and the
@@ -67,6 +67,13 @@ export type SalesRejectionReason = (typeof SALES_REJECTION_REASONS)[number];
 export const CRITERION_VALUES = ['met', 'not_met', 'unknown'] as const;
 export type CriterionValue = (typeof CRITERION_VALUES)[number];
 
+/** Why an MQL went to the fallback team rather than one its country and size matched. */
+export const ASSIGNMENT_FALLBACK_REASONS = ['no_rule_matched', 'no_rep_available', 'everyone_away'] as const;
+export type AssignmentFallbackReason = (typeof ASSIGNMENT_FALLBACK_REASONS)[number];
+
+export const REASSIGNMENT_REASONS = ['sla_breached', 'manager'] as const;
+export type ReassignmentReason = (typeof REASSIGNMENT_REASONS)[number];
+
 // Bounds shared by several payloads.
 const REASON_LENGTH = 500;
 const NOTE_LENGTH = 2000;
@@ -76,6 +83,7 @@ const MODEL_VERSION_LENGTH = 50;
 const RULE_ID_LENGTH = 100;
 const FRAMEWORK_LENGTH = 50;
 const CRITERION_LENGTH = 100;
+const TEAM_LENGTH = 50;
 
 export class LeadCapturedData {
   @IsUUID() readonly leadId!: string;
@@ -155,21 +163,39 @@ export class LeadDisqualifiedData {
   @Text(REASON_LENGTH) readonly reason!: string;
   /** The scoring rule that ruled the lead out, when one did. */
   @Optional() @Text(RULE_ID_LENGTH) readonly ruleId?: string;
-  @Text(MODEL_VERSION_LENGTH) readonly modelVersion!: string;
+  /** The scoring model that ruled the lead out; absent when sales did (a rejection as no fit, or by hand). */
+  @Optional() @Text(MODEL_VERSION_LENGTH) readonly modelVersion?: string;
 }
 
 export class LeadAssignedToSalesData {
   @IsUUID() readonly leadId!: string;
   /** The sales user's id, the same id their actor carries (`user:<id>`). */
   @Text(OWNER_LENGTH) readonly owner!: string;
-  /** When the owner must have accepted or rejected the lead. */
+  /** The sales team (config/sales-team.json) whose rules, calendar and SLA apply. */
+  @Text(TEAM_LENGTH) readonly team!: string;
+  /** When the owner must have accepted or rejected the lead: business hours of the team's calendar. */
   @Instant() readonly slaDueAt!: string;
+  /** Present when no team's rules took the lead and the fallback team did, and why: counted, never silent. */
+  @Optional() @IsIn(ASSIGNMENT_FALLBACK_REASONS) readonly fallbackReason?: AssignmentFallbackReason;
 }
 
 export class LeadHandoffSlaBreachedData {
   @IsUUID() readonly leadId!: string;
   @Text(OWNER_LENGTH) readonly owner!: string;
+  @Text(TEAM_LENGTH) readonly team!: string;
   @Instant() readonly slaDueAt!: string;
+}
+
+/** Another rep owns the lead from now on. */
+export class LeadReassignedData {
+  @IsUUID() readonly leadId!: string;
+  @Text(OWNER_LENGTH) readonly from!: string;
+  @Text(OWNER_LENGTH) readonly to!: string;
+  @Text(TEAM_LENGTH) readonly team!: string;
+  @IsIn(REASSIGNMENT_REASONS) readonly reason!: ReassignmentReason;
+  @Optional() @Text(NOTE_LENGTH) readonly note?: string;
+  /** The new owner's handoff SLA, when the lead still awaits acceptance; absent once it was accepted. */
+  @Optional() @Instant() readonly slaDueAt?: string;
 }
 
 export class LeadAcceptedBySalesData {
@@ -188,6 +214,8 @@ export class LeadRejectedBySalesData {
 export class LeadRecycledData {
   @IsUUID() readonly leadId!: string;
   @Text(REASON_LENGTH) readonly reason!: string;
+  /** Scoring makes the lead an MQL again no earlier than this: sales just said it is not ready. */
+  @Optional() @Instant() readonly nurtureUntil?: string;
 }
 
 /** One criterion of a qualification framework (BANT, MEDDICC, ...), as configured in config/. */
@@ -196,7 +224,21 @@ export class LeadQualificationRecordedData {
   @Text(FRAMEWORK_LENGTH) readonly framework!: string;
   @Text(CRITERION_LENGTH) readonly criterion!: string;
   @IsIn(CRITERION_VALUES) readonly value!: CriterionValue;
+  /** What the rep heard or saw; sales-acceptance requires it for `met`. */
   @Optional() @Text(NOTE_LENGTH) readonly evidence?: string;
+  /** A budget's amount, for a criterion that carries one. */
+  @Optional() @Nested(() => Money) readonly amount?: Money;
+  /** A timeline's date, for a criterion that carries one. */
+  @Optional() @CalendarDate() readonly date?: string;
+}
+
+/** One criterion's latest recorded value, as carried into the opportunity. */
+export class QualificationEvidence {
+  @Text(CRITERION_LENGTH) readonly criterion!: string;
+  @IsIn(CRITERION_VALUES) readonly value!: CriterionValue;
+  @Optional() @Text(NOTE_LENGTH) readonly evidence?: string;
+  @Optional() @Nested(() => Money) readonly amount?: Money;
+  @Optional() @CalendarDate() readonly date?: string;
 }
 
 export class LeadQualifiedData {
@@ -205,7 +247,17 @@ export class LeadQualifiedData {
   @ArrayNotEmpty() @TextList(50, CRITERION_LENGTH) readonly criteriaMet!: string[];
 }
 
+/** What the opportunity service opens the opportunity with. */
 export class LeadConvertedToOpportunityData {
   @IsUUID() readonly leadId!: string;
+  /** Derived from the lead: one lead converts to one opportunity, however often it is asked. */
   @IsUUID() readonly opportunityId!: string;
+  @Text(OWNER_LENGTH) readonly owner!: string;
+  @Text(TEAM_LENGTH) readonly team!: string;
+  @Text(FRAMEWORK_LENGTH) readonly framework!: string;
+  @NestedList(() => QualificationEvidence, 50) readonly evidence!: QualificationEvidence[];
+  /** The initial amount, from the budget evidence when it named one. */
+  @Optional() @Nested(() => Money) readonly amount?: Money;
+  /** The expected close, from the timeline evidence when it named a date. */
+  @Optional() @CalendarDate() readonly expectedCloseDate?: string;
 }
