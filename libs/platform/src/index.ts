@@ -23,6 +23,14 @@ export {
 export { ManagedLifecycleConsumer, provideLifecycleConsumer } from './lib/lifecycle-consumers';
 export { reportUnreadableEvents } from './lib/unreadable-events';
 export { uuidParam, ApiUuidParam } from './lib/http/uuid-param';
+export {
+  invalidRequest,
+  readRequest,
+  requestBodyOf,
+  tidyJson,
+  type InvalidRequestBody,
+  type ReadResult,
+} from './lib/http/request-body';
 export { ResourceOwners, type OwnershipResolver } from './lib/access/resource-owners';
 export { routesOf, type RouteWithPolicy } from './lib/access/route-policies';
 export { ApiKeyRegistry } from './lib/access/api-key-registry';

@@ -2,6 +2,7 @@ import {
   eventTypeOf,
   InvalidEventDataError,
   toDomainEvent,
+  validateAgainst,
   validateEventData,
   type DomainEvent,
 } from '@leadledger/contracts';
@@ -26,3 +27,40 @@ export const catalogCodec: EventCodec<DomainEvent> = {
   },
   decode: toDomainEvent,
 };
+
+/** One event of a bookkeeping stream: its stored type and the class its data must satisfy. */
+export interface InternalEventEntry {
+  readonly type: string;
+  readonly dataClass: new () => object;
+}
+
+/**
+ * The codec of a bookkeeping stream (a rotation, a rep's availability) whose events are validated on
+ * write and on read like the lifecycle's, without joining the lifecycle catalog the relay publishes.
+ */
+export function internalCodec<Entries extends Record<string, InternalEventEntry>>(
+  entries: Entries,
+): EventCodec<
+  {
+    [N in keyof Entries & string]: { readonly type: N; readonly data: InstanceType<Entries[N]['dataClass']> };
+  }[keyof Entries & string]
+> {
+  const nameByType = new Map(Object.entries(entries).map(([name, { type }]) => [type, name]));
+  type Event = { readonly type: keyof Entries & string; readonly data: never };
+  const checked = (name: string, data: unknown) => {
+    const issues = validateAgainst(entries[name].dataClass, data);
+    if (issues.length > 0) throw new InvalidEventDataError(name, issues);
+  };
+  return {
+    encode(event: Event) {
+      checked(event.type, event.data);
+      return { type: entries[event.type].type, data: event.data };
+    },
+    decode(stored) {
+      const name = nameByType.get(stored.type);
+      if (name === undefined) return undefined;
+      checked(name, stored.data);
+      return { type: name, data: stored.data } as never;
+    },
+  };
+}

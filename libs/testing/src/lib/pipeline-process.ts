@@ -6,7 +6,7 @@ import { TEST_ADMIN_KEY } from './credentials';
 const REPO_ROOT = resolve(__dirname, '../../../..');
 const TS_NODE = ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register'];
 
-/** The embedded pipeline in a process of its own, listening on 127.0.0.1 as `npm start` does. */
+/** The embedded pipeline (or one service) in a process of its own, listening on 127.0.0.1 as `npm start` does. */
 export interface PipelineProcess {
   readonly pid: number;
   readonly baseUrl: string;
@@ -21,6 +21,8 @@ export interface PipelineProcessOptions {
   /** Keep what it prints (for tests that read its logs); otherwise stdout is dropped and stderr shown. */
   readonly captureOutput?: boolean;
   readonly startupTimeoutMs?: number;
+  /** Another service's entry point, relative to the repository, e.g. `apps/sales-acceptance/src/main.ts`. */
+  readonly app?: string;
 }
 
 /**
@@ -34,20 +36,28 @@ export async function startPipelineProcess(
 ): Promise<PipelineProcess> {
   const port = await freePort();
   const printed: string[] = [];
-  const child = spawn(process.execPath, [...TS_NODE, join(REPO_ROOT, 'apps/pipeline/src/main.ts')], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      TS_NODE_PROJECT: join(REPO_ROOT, 'tsconfig.tools.json'),
-      EVENT_STORE: 'pglite://memory',
-      LOG_LEVEL: 'warn',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LEADLEDGER_ADMIN_KEY: TEST_ADMIN_KEY,
-      ...env,
+  const child = spawn(
+    process.execPath,
+    [...TS_NODE, join(REPO_ROOT, options.app ?? 'apps/pipeline/src/main.ts')],
+    {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        TS_NODE_PROJECT: join(REPO_ROOT, 'tsconfig.tools.json'),
+        EVENT_STORE: 'pglite://memory',
+        LOG_LEVEL: 'warn',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LEADLEDGER_ADMIN_KEY: TEST_ADMIN_KEY,
+        ...env,
+      },
+      stdio: [
+        'ignore',
+        options.captureOutput ? 'pipe' : 'ignore',
+        options.captureOutput ? 'pipe' : 'inherit',
+      ],
     },
-    stdio: ['ignore', options.captureOutput ? 'pipe' : 'ignore', options.captureOutput ? 'pipe' : 'inherit'],
-  });
+  );
   child.stdout?.on('data', (chunk: Buffer) => printed.push(chunk.toString('utf8')));
   child.stderr?.on('data', (chunk: Buffer) => printed.push(chunk.toString('utf8')));
   // A failing caller must not leave a server behind.
@@ -60,7 +70,9 @@ export async function startPipelineProcess(
       .catch(() => false))
   ) {
     if (child.exitCode !== null) {
-      throw new Error(`the pipeline exited ${child.exitCode} while starting\n${printed.join('')}`);
+      throw new Error(
+        `${options.app ?? 'the pipeline'} exited ${child.exitCode} while starting\n${printed.join('')}`,
+      );
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');

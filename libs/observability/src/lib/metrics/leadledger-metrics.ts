@@ -164,13 +164,31 @@ export class LeadledgerMetrics {
     );
   }
 
-  /** Registers the gauge, or returns the one registered under that name before. */
+  /**
+   * Registers the gauge, or returns the one registered under that name before. `collect` sets it
+   * on every scrape, for a figure read from a read model rather than moved by events as they happen
+   * (several replicas would each move their own copy).
+   */
   gauge<Label extends string = never>(
     name: string,
     help: string,
     labelNames: readonly Label[] = [],
+    collect?: (gauge: Gauge<Label>) => Promise<void>,
   ): Gauge<Label> {
-    return this.define('gauge', name, labelNames, () => new Gauge({ ...this.base(name, help, labelNames) }));
+    return this.define(
+      'gauge',
+      name,
+      labelNames,
+      () =>
+        new Gauge({
+          ...this.base(name, help, labelNames),
+          ...(collect && {
+            async collect(this: Gauge<Label>) {
+              await collect(this);
+            },
+          }),
+        }),
+    );
   }
 
   /** Registers the histogram, or returns the one registered under that name before. */
