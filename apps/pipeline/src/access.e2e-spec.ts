@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServiceApp, ResourceOwners, routesOf, type RouteWithPolicy } from '@leadledger/platform';
+import { createServiceApp, routesOf, type RouteWithPolicy } from '@leadledger/platform';
 import type { Role } from '@leadledger/access';
 import {
   ADMIN_HEADERS,
   TEST_ADMIN_KEY,
+  eventually,
   parseExposition,
   sampleValue,
   startTestIdentityProvider,
@@ -18,6 +19,14 @@ import request from 'supertest';
 import { PIPELINE } from './pipeline';
 
 const lead = () => ({ source: 'web_form', contact: { email: `${randomUUID()}@example.com` } });
+/** A team of config/sales-team.json: the matrix's managers manage it. */
+const TEAM = 'dach-enterprise';
+/** A lead the shipped scoring model makes an MQL once engaged, in a country the shipped teams cover. */
+const fitLead = (country: string) => ({
+  source: 'web_form',
+  contact: { email: `${randomUUID()}@kunde.example`, jobTitle: 'Head of Sales Operations' },
+  company: { name: 'Kunde', size: 400, industry: 'software', country },
+});
 const bearer = (credential: string) => ({ Authorization: `Bearer ${credential}` });
 
 /** The pipeline on PGlite in memory, with the test admin key and these settings. */
@@ -44,6 +53,16 @@ const ROUTE_ROLES: Readonly<Record<string, readonly Role[]>> = {
   'GET /leads/:id/events': ['manager', 'admin'],
   'GET /leads/:id/score': ['manager', 'analyst', 'admin'],
   'GET /scoring-model': ['rep', 'manager', 'analyst', 'admin'],
+  'GET /sales/queue': ['rep', 'manager', 'admin'],
+  'GET /leads/:id/sales': ['manager', 'admin'],
+  'POST /leads/:id/accept': ['manager', 'admin'],
+  'POST /leads/:id/reject': ['manager', 'admin'],
+  'POST /leads/:id/qualification': ['manager', 'admin'],
+  'POST /leads/:id/convert': ['manager', 'admin'],
+  'POST /leads/:id/disqualify': ['manager', 'admin'],
+  'POST /leads/:id/reassign': ['manager', 'admin'],
+  'GET /sales/reps': ['manager', 'admin'],
+  'PUT /sales/reps/:rep/availability': ['manager', 'admin'],
   'GET /admin/dead-letters': ['admin'],
   'POST /admin/dead-letters/:id/replay': ['admin'],
   'POST /admin/api-keys': ['admin'],
@@ -72,7 +91,7 @@ describe('access control', () => {
     app = await startPipeline({ AUTH_FAILURES_PER_MINUTE: '100000', ...idp.env });
     routes = routesOf(app.get(DiscoveryService), app.get(MetadataScanner), app.get(Reflector));
     for (const role of ROLES) {
-      keys[role] = (await issueKey({ role, principal: `${role}-1`, team: 'emea' })).key;
+      keys[role] = (await issueKey({ role, principal: `${role}-1`, team: TEAM })).key;
     }
     leadId = (await http().post('/leads').set(ADMIN_HEADERS).send(lead()).expect(202)).body.leadId;
   }, 60_000);
@@ -101,7 +120,11 @@ describe('access control', () => {
     });
 
     const pathOf = (path: string) =>
-      `/${path.replace('\\:', ':').replace(':id/replay', '999999/replay').replace(':id', leadId)}`;
+      `/${path
+        .replace('\\:', ':')
+        .replace(':id/replay', '999999/replay')
+        .replace(':id', leadId)
+        .replace(':rep', 'lukas@acme.example')}`;
     const send = (route: string, headers: Record<string, string>) => {
       const [method, path] = route.split(' ');
       const target = pathOf(path.slice(1));
@@ -111,8 +134,10 @@ describe('access control', () => {
           ? { leads: [lead()] }
           : path === '/admin/api-keys'
             ? { role: 'ingest', principal: 'matrix' }
-            : lead();
-      const call = http()[method.toLowerCase() as 'get' | 'post' | 'delete'](target).set(headers);
+            : path.endsWith('/availability')
+              ? { available: true }
+              : lead();
+      const call = http()[method.toLowerCase() as 'get' | 'post' | 'put' | 'delete'](target).set(headers);
       return method === 'GET' || method === 'DELETE' ? call : call.send(body);
     };
 
@@ -129,39 +154,61 @@ describe('access control', () => {
     });
   });
 
-  describe('ownership', () => {
-    let owned: string;
-    let unrelated: string;
+  describe('ownership, as sales-acceptance assigns it', () => {
+    let owned: { leadId: string; owner: string };
+    let elsewhere: { leadId: string; owner: string };
+
+    /** Captures, engages and waits for sales-acceptance to assign the lead by the shipped team rules. */
+    const assignedLead = async (country: string) => {
+      const { leadId: id } = (
+        await http().post('/leads').set(ADMIN_HEADERS).send(fitLead(country)).expect(202)
+      ).body;
+      for (const activity of ['demo_requested', 'pricing_page_view']) {
+        await http()
+          .post(`/leads/${id}/engagements`)
+          .set(ADMIN_HEADERS)
+          .send({ activity, occurredAt: new Date().toISOString() })
+          .expect(202);
+      }
+      const view = await eventually(async () => {
+        const { body } = await http().get(`/leads/${id}/sales`).set(ADMIN_HEADERS);
+        return body.owner ? (body as { owner: string; team: string }) : undefined;
+      });
+      return { leadId: id as string, owner: view.owner, team: view.team };
+    };
 
     beforeAll(async () => {
-      owned = (await http().post('/leads').set(ADMIN_HEADERS).send(lead()).expect(202)).body.leadId;
-      unrelated = (await http().post('/leads').set(ADMIN_HEADERS).send(lead()).expect(202)).body.leadId;
-      // What sales-acceptance will answer once it assigns leads.
-      app
-        .get(ResourceOwners)
-        .register('lead', async (id) =>
-          id === owned
-            ? { owner: 'ana@acme.example', team: 'emea' }
-            : id === unrelated
-              ? { owner: 'bo', team: 'apac' }
-              : {},
-        );
+      owned = await assignedLead('DE');
+      elsewhere = await assignedLead('US');
+    }, 60_000);
+
+    it('assigns by the team rules', () => {
+      expect(owned).toMatchObject({ team: TEAM });
+      expect(elsewhere).toMatchObject({ team: 'north-america' });
     });
 
-    it("lets a rep read its own lead and no one else's", async () => {
-      const ana = await issueKey({ role: 'rep', principal: 'ana@acme.example', team: 'emea' });
-      await http().get(`/leads/${owned}`).set(bearer(ana.key)).expect(200);
+    it("lets a rep read and act on its own lead and no one else's", async () => {
+      const rep = await issueKey({ role: 'rep', principal: owned.owner, team: TEAM });
+      await http().get(`/leads/${owned.leadId}`).set(bearer(rep.key)).expect(200);
+      await http().get(`/leads/${owned.leadId}/sales`).set(bearer(rep.key)).expect(200);
       await http()
-        .get(`/leads/${owned}/score`)
-        .set(bearer(ana.key))
+        .get(`/leads/${owned.leadId}/score`)
+        .set(bearer(rep.key))
         .expect((r) => expect([200, 404]).toContain(r.status));
-      await http().get(`/leads/${unrelated}`).set(bearer(ana.key)).expect(403);
+      await http().get(`/leads/${elsewhere.leadId}`).set(bearer(rep.key)).expect(403);
+      await http().post(`/leads/${elsewhere.leadId}/accept`).set(bearer(rep.key)).expect(403);
+      await http().post(`/leads/${owned.leadId}/accept`).set(bearer(rep.key)).expect(200);
     });
 
-    it("lets a manager read the team's leads and unassigned ones, not another team's", async () => {
-      await http().get(`/leads/${owned}`).set(bearer(keys.manager)).expect(200);
+    it("lets a manager act on the team's leads and unassigned ones, not another team's", async () => {
+      await http().get(`/leads/${owned.leadId}`).set(bearer(keys.manager)).expect(200);
       await http().get(`/leads/${leadId}`).set(bearer(keys.manager)).expect(200);
-      await http().get(`/leads/${unrelated}`).set(bearer(keys.manager)).expect(403);
+      await http().get(`/leads/${elsewhere.leadId}`).set(bearer(keys.manager)).expect(403);
+      await http()
+        .post(`/leads/${elsewhere.leadId}/reassign`)
+        .set(bearer(keys.manager))
+        .send({ owner: 'lukas@acme.example' })
+        .expect(403);
     });
   });
 

@@ -1,5 +1,6 @@
 import { LeadCaptureModule } from '@leadledger/lead-capture';
 import { MarketingScoringModule } from '@leadledger/marketing-scoring';
+import { SalesAcceptanceModule } from '@leadledger/sales-acceptance';
 import type { ServiceDefinition } from '@leadledger/platform';
 
 /**
@@ -10,8 +11,8 @@ export const PIPELINE: ServiceDefinition = {
   service: 'pipeline',
   title: 'leadledger pipeline',
   eventStoreUrl: 'pglite://./.data',
-  modules: [LeadCaptureModule, MarketingScoringModule],
-  requestClasses: LeadCaptureModule.requestClasses,
+  modules: [LeadCaptureModule, MarketingScoringModule, SalesAcceptanceModule],
+  requestClasses: [...LeadCaptureModule.requestClasses, ...SalesAcceptanceModule.requestClasses],
   requireKafka: false,
   relay: true,
 };

@@ -1,0 +1,5 @@
+export default {
+  displayName: 'sales-acceptance',
+  preset: '../../jest.preset.js',
+  coverageDirectory: '../../coverage/libs/sales-acceptance',
+};
