@@ -198,6 +198,112 @@ describe('OpenAPI document of the pipeline', () => {
         'get /leads/{id}/events 200',
       ]),
     );
+    expectDocumented(answers);
+  });
+
+  it('documents every status and body the sales routes really answer', async () => {
+    const fit = {
+      source: 'web_form',
+      contact: { email: `${randomUUID()}@kunde.example`, jobTitle: 'Head of Sales Operations' },
+      company: { name: 'Kunde', size: 400, industry: 'software', country: 'DE' },
+    };
+    const { leadId } = (await http().post('/leads').send(fit).expect(202)).body;
+    for (const activity of ['demo_requested', 'pricing_page_view']) {
+      await http()
+        .post(`/leads/${leadId}/engagements`)
+        .send({ activity, occurredAt: new Date().toISOString() })
+        .expect(202);
+    }
+    const assigned = await eventually(async () => {
+      const response = await http().get(`/leads/${leadId}/sales`);
+      return response.body.owner ? response : undefined;
+    });
+    const owner: string = assigned.body.owner;
+    const qualification = { framework: 'bant', criterion: 'budget', value: 'met', evidence: 'CFO said so' };
+
+    const answers: Array<[path: string, method: string, response: Response]> = [
+      ['/leads/{id}/sales', 'get', assigned],
+      ['/leads/{id}/sales', 'get', await http().get('/leads/not-a-uuid/sales')],
+      ['/leads/{id}/sales', 'get', await http().get(`/leads/${randomUUID()}/sales`)],
+      ['/sales/queue', 'get', await http().get(`/sales/queue?owner=${encodeURIComponent(owner)}`)],
+      ['/sales/queue', 'get', await http().get('/sales/queue?limit=0')],
+      [
+        '/leads/{id}/qualification',
+        'post',
+        await http().post(`/leads/${leadId}/qualification`).send(qualification),
+      ],
+      ['/leads/{id}/accept', 'post', await http().post(`/leads/${leadId}/accept`)],
+      ['/leads/{id}/accept', 'post', await http().post(`/leads/${leadId}/accept`)],
+      ['/leads/{id}/accept', 'post', await http().post(`/leads/${randomUUID()}/accept`)],
+      [
+        '/leads/{id}/reject',
+        'post',
+        await http().post(`/leads/${leadId}/reject`).send({ reason: 'too_busy' }),
+      ],
+      ['/leads/{id}/convert', 'post', await http().post(`/leads/${leadId}/convert`)],
+      [
+        '/leads/{id}/qualification',
+        'post',
+        await http()
+          .post(`/leads/${leadId}/qualification`)
+          .send({ ...qualification, framework: 'pain-interest-fit' }),
+      ],
+      [
+        '/leads/{id}/qualification',
+        'post',
+        await http().post(`/leads/${leadId}/qualification`).send(qualification),
+      ],
+      [
+        '/leads/{id}/reassign',
+        'post',
+        await http().post(`/leads/${leadId}/reassign`).send({ owner: 'nobody' }),
+      ],
+      [
+        '/leads/{id}/reassign',
+        'post',
+        await http()
+          .post(`/leads/${leadId}/reassign`)
+          .send({ owner: 'lukas@acme.example', note: 'Ana is away' }),
+      ],
+      [
+        '/leads/{id}/disqualify',
+        'post',
+        await http().post(`/leads/${leadId}/disqualify`).send({ reason: 'a customer' }),
+      ],
+      ['/sales/reps', 'get', await http().get('/sales/reps')],
+      [
+        '/sales/reps/{rep}/availability',
+        'put',
+        await http()
+          .put('/sales/reps/ana@acme.example/availability')
+          .send({ available: false, note: 'on leave' }),
+      ],
+      [
+        '/sales/reps/{rep}/availability',
+        'put',
+        await http().put('/sales/reps/ana@acme.example/availability').send({}),
+      ],
+    ];
+    const statuses = answers.map(([path, method, response]) => `${method} ${path} ${response.status}`);
+    expect(statuses).toEqual(
+      expect.arrayContaining([
+        'get /leads/{id}/sales 200',
+        'get /sales/queue 200',
+        'post /leads/{id}/accept 200',
+        'post /leads/{id}/accept 409',
+        'post /leads/{id}/convert 422',
+        'post /leads/{id}/qualification 422',
+        'post /leads/{id}/reassign 200',
+        'post /leads/{id}/disqualify 200',
+        'put /sales/reps/{rep}/availability 200',
+      ]),
+    );
+    expectDocumented(answers);
+  });
+
+  function expectDocumented(
+    answers: ReadonlyArray<[path: string, method: string, response: Response]>,
+  ): void {
     for (const [path, method, response] of answers) {
       const documented = operation(path, method).responses[String(response.status)];
       expect({ path, method, status: response.status, documented: documented !== undefined }).toEqual({
@@ -215,7 +321,7 @@ describe('OpenAPI document of the pipeline', () => {
         mismatches: mismatchesOf(response.body, schema as Schema),
       }).toEqual({ path, method, status: response.status, mismatches: [] });
     }
-  });
+  }
 
   function operation(path: string, method: string): Operation {
     const found = document.paths[path]?.[method];

@@ -1,3 +1,4 @@
+import { isUUID } from 'class-validator';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { ManagedProjections, ResourceOwners } from '@leadledger/platform';
 import { salesLeadsProjection } from './projections/sales-leads';
@@ -13,6 +14,8 @@ export class LeadOwnership implements OnModuleInit {
 
   onModuleInit(): void {
     this.owners.register('lead', async (leadId) => {
+      // The guard asks before the route's pipe refuses a malformed id: that is the pipe's 400 to give.
+      if (!isUUID(leadId)) return {};
       const { sql, schema } = this.projections.readModels;
       const row = await salesLeadsProjection.find(sql, schema, leadId);
       const assignment = row?.state.status === 'active' ? row.state.lead.assignment : undefined;

@@ -21,7 +21,7 @@ import {
 import type { INestApplication } from '@nestjs/common';
 import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
 import request from 'supertest';
-import { loadSalesConfig, DEFAULT_QUALIFICATION_PATH, DEFAULT_SALES_TEAM_PATH } from './load-sales-config';
+import { shippedSalesConfig } from './testing/sales-fixtures';
 
 const MQL = 'leadledger.lead.marketing-qualified.v1';
 const ASSIGNED = 'leadledger.lead.assigned-to-sales.v1';
@@ -33,10 +33,7 @@ const CONVERTED = 'leadledger.lead.converted-to-opportunity.v1';
  */
 describe('sales-acceptance as its own process on PostgreSQL and Kafka', () => {
   const schema = uniqueSchemaName('sales');
-  const config = loadSalesConfig({
-    teamPath: DEFAULT_SALES_TEAM_PATH,
-    qualificationPath: DEFAULT_QUALIFICATION_PATH,
-  });
+  const config = shippedSalesConfig();
   let capture: INestApplication;
   let scoring: INestApplication;
   let sales: PipelineProcess;

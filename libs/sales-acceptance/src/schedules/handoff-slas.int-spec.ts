@@ -1,26 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { eventTypeOf, leadStreamId, type Clock } from '@leadledger/contracts';
+import { leadStreamId, type Clock } from '@leadledger/contracts';
 import { openEventStorage, type EventStorage, type SqlDriver } from '@leadledger/eventstore';
 import { DueItemTicker, ProjectionRunner, scheduledItemsProjection } from '@leadledger/projections';
-import { DEFAULT_QUALIFICATION_PATH, DEFAULT_SALES_TEAM_PATH, loadSalesConfig } from '../load-sales-config';
+import { ManualClock, seedMql, shippedSalesConfig } from '../testing/sales-fixtures';
 import { SalesAcceptanceService } from '../sales-acceptance.service';
 import { breachHandoffSla, handoffSlas } from './handoff-slas';
 
-class ManualClock implements Clock {
-  constructor(private current: Date) {}
-  now(): Date {
-    return new Date(this.current);
-  }
-  set(to: Date): void {
-    this.current = to;
-  }
-}
-
 /** The shipped configuration: dach-enterprise answers within 4 business hours of Berlin, Mon-Fri 09-17, German holidays. */
-const config = loadSalesConfig({
-  teamPath: DEFAULT_SALES_TEAM_PATH,
-  qualificationPath: DEFAULT_QUALIFICATION_PATH,
-});
+const config = shippedSalesConfig();
 
 describe('handoff SLAs on business time', () => {
   let storage: EventStorage;
@@ -34,7 +21,7 @@ describe('handoff SLAs on business time', () => {
     // holiday, then the weekend; the other two hours run Monday 28th from 09:00 to 11:00 Berlin time.
     const clock = new ManualClock(new Date('2026-12-24T14:00:00Z'));
     const sales = new SalesAcceptanceService(storage.events, clock, config);
-    const leadId = await seedMql();
+    const leadId = await seedMql(storage.events, { country: 'DE', size: 400 });
     const assigned = await sales.assignMql(leadId, {
       causationId: randomUUID(),
       correlationId: randomUUID(),
@@ -97,7 +84,7 @@ describe('handoff SLAs on business time', () => {
   it('stops the clock when the owner answers in time', async () => {
     const clock = new ManualClock(new Date('2026-11-23T08:00:00Z'));
     const sales = new SalesAcceptanceService(storage.events, clock, config);
-    const leadId = await seedMql();
+    const leadId = await seedMql(storage.events, { country: 'DE', size: 400 });
     await sales.assignMql(leadId, { causationId: randomUUID(), correlationId: randomUUID() });
     clock.set(new Date('2026-11-23T09:00:00Z'));
     const accepted = await sales.accept(leadId, {
@@ -114,41 +101,6 @@ describe('handoff SLAs on business time', () => {
     expect((await stream(leadId)).map(({ type }) => type)).not.toContain('handoff-sla-breached.v1');
     await runner.stop();
   });
-
-  async function seedMql(): Promise<string> {
-    const leadId = randomUUID();
-    const metadata = {
-      correlationId: leadId,
-      causationId: leadId,
-      actor: 'system:test',
-      occurredAt: '2026-11-01T09:00:00Z',
-      source: '/test',
-    } as const;
-    await storage.events.append(
-      leadStreamId(leadId),
-      [
-        {
-          id: randomUUID(),
-          type: eventTypeOf('LeadCaptured'),
-          data: {
-            leadId,
-            source: 'web_form',
-            contact: { email: `${leadId}@kunde.example` },
-            company: { size: 400, country: 'DE' },
-          },
-          metadata,
-        },
-        {
-          id: randomUUID(),
-          type: eventTypeOf('LeadMarketingQualified'),
-          data: { leadId, fit: 50, engagement: 40, modelVersion: 'test-1' },
-          metadata,
-        },
-      ],
-      { expectedRevision: 'no_stream' },
-    );
-    return leadId;
-  }
 
   async function stream(leadId: string) {
     return (await storage.events.readStream(leadStreamId(leadId))).map(({ type, data }) => ({
