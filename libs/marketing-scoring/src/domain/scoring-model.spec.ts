@@ -269,6 +269,10 @@ describe('scoring model', () => {
 
     it('something that is not a model at all, listing every problem', () => {
       expect(() => parseScoringModel([], ORIGIN)).toThrow(`${ORIGIN}: the model must be an object`);
+      // A rule that is a list got past nested validation and crashed the parser with a TypeError.
+      given((document) => {
+        (document.engagement.rules as unknown[])[0] = [];
+      }).thenRefused(/engagement\.rules.*must be an object/);
       given((document) => {
         document.version = '';
         rule(document, 2).pattern = '(';

@@ -15,6 +15,7 @@ import {
   IsIn,
   IsInt,
   IsNumber,
+  IsObject,
   IsPositive,
   IsString,
   Length,
@@ -153,12 +154,17 @@ class EngagementRuleDocument {
 }
 
 class FitDocument {
-  @IsArray() @ValidateNested({ each: true }) @Type(() => FitRuleDocument) readonly rules!: FitRuleDocument[];
+  @IsArray()
+  @IsObject({ each: true })
+  @ValidateNested({ each: true })
+  @Type(() => FitRuleDocument)
+  readonly rules!: FitRuleDocument[];
 }
 
 class EngagementDocument {
   @IsNumber({ allowNaN: false, allowInfinity: false }) @IsPositive() readonly halfLifeDays!: number;
   @IsArray()
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => EngagementRuleDocument)
   readonly rules!: EngagementRuleDocument[];
@@ -174,6 +180,7 @@ class ScoringModelDocument {
   @Nested(() => FitDocument) readonly fit!: FitDocument;
   @Nested(() => EngagementDocument) readonly engagement!: EngagementDocument;
   @IsArray()
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => DisqualifierDocument)
   readonly disqualifiers!: DisqualifierDocument[];

@@ -120,5 +120,12 @@ export const CalendarDate = (): PropertyDecorator =>
 export const Nested = (payloadClass: () => PayloadClass): PropertyDecorator =>
   allOf(IsObject(), ValidateNested(), Type(payloadClass));
 
+/** A list of value objects. @IsObject on each item: @ValidateNested passes an item that is itself an array (`[[]]`). */
 export const NestedList = (payloadClass: () => PayloadClass, maxItems: number): PropertyDecorator =>
-  allOf(IsArray(), ArrayMaxSize(maxItems), ValidateNested({ each: true }), Type(payloadClass));
+  allOf(
+    IsArray(),
+    ArrayMaxSize(maxItems),
+    IsObject({ each: true }),
+    ValidateNested({ each: true }),
+    Type(payloadClass),
+  );
