@@ -109,7 +109,14 @@ describe('stream ids', () => {
   it("puts each event on its stream's id, even where the payload names the other stream too", () => {
     const conversion: DomainEvent = {
       type: 'LeadConvertedToOpportunity',
-      data: { leadId, opportunityId, owner: 'ana@example.com', team: 'emea', framework: 'bant', evidence: [] },
+      data: {
+        leadId,
+        opportunityId,
+        owner: 'ana@example.com',
+        team: 'emea',
+        framework: 'bant',
+        evidence: [],
+      },
     };
     const opening: DomainEvent<'OpportunityOpened'> = {
       type: 'OpportunityOpened',

@@ -11,7 +11,9 @@ describe('moneyFromDecimal', () => {
     ['90071992547409.91', 'EUR', 9_007_199_254_740_991],
   ])('reads %s %s exactly as %d minor units', (decimal, currency, amountMinor) => {
     expect(moneyFromDecimal(decimal, currency)).toEqual({ amountMinor, currency });
-    expect(decimalOf({ amountMinor, currency })).toBe(currency === 'EUR' && decimal === '12500' ? '12500.00' : decimal === '0.1' ? '0.10' : decimal);
+    expect(decimalOf({ amountMinor, currency })).toBe(
+      currency === 'EUR' && decimal === '12500' ? '12500.00' : decimal === '0.1' ? '0.10' : decimal,
+    );
   });
 
   it.each([

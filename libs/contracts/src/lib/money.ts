@@ -4,7 +4,9 @@ const DECIMAL = /^(\d{1,16})(?:\.(\d{1,4}))?$/;
 
 /** How many minor units the currency has (2 for EUR, 0 for JPY, 3 for KWD), as ICU knows it. */
 export function minorDigitsOf(currency: string): number {
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  return (
+    new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2
+  );
 }
 
 /**

@@ -289,7 +289,9 @@ describe('scoring decider', () => {
       expect(mqls(lead.rescoreAt(daysAfterT0(2)))).toEqual([]);
       expect(mqls(lead.rescoreAt(daysAfterT0(9)))).toEqual([]);
       // The cool-down is over: the rescore scheduled for its end makes the MQL.
-      expect(mqls(lead.rescoreAt(daysAfterT0(10)))).toEqual([expect.stringMatching(/^LeadMarketingQualified 45\//)]);
+      expect(mqls(lead.rescoreAt(daysAfterT0(10)))).toEqual([
+        expect.stringMatching(/^LeadMarketingQualified 45\//),
+      ]);
     });
 
     it('does not qualify a lead whose fit is short, however engaged', () => {
