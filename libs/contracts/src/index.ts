@@ -7,5 +7,13 @@ export * from './lib/events/opportunity-events';
 export * from './lib/clock';
 export * from './lib/validation';
 export { openApiSchemasOf, type JsonSchema } from './lib/json-schemas';
-export { Optional, Text, TextOrNumber, Instant, CalendarDate, Nested } from './lib/events/field-rules';
+export {
+  Optional,
+  Text,
+  TextOrNumber,
+  Instant,
+  CalendarDate,
+  Nested,
+  NestedList,
+} from './lib/events/field-rules';
 export * from './lib/money';

@@ -2,12 +2,12 @@ import {
   ENGAGEMENT_ACTIVITIES,
   LEAD_SOURCES,
   Nested,
+  NestedList,
   Optional,
   Text,
   validateAgainst,
   type EngagementActivity,
 } from '@leadledger/contracts';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayNotEmpty,
@@ -15,11 +15,9 @@ import {
   IsIn,
   IsInt,
   IsNumber,
-  IsObject,
   IsPositive,
   IsString,
   Length,
-  ValidateNested,
 } from 'class-validator';
 import { NUMERIC_FIELDS, SCORING_FIELDS, type ScoringField } from './lead-facts';
 
@@ -153,21 +151,16 @@ class EngagementRuleDocument {
   @Nested(() => CapDocument) readonly cap!: CapDocument;
 }
 
+/** Per list: far more than any model needs; a score lists at most MAX_BREAKDOWN_SIZE contributions anyway. */
+const MAX_RULES = 500;
+
 class FitDocument {
-  @IsArray()
-  @IsObject({ each: true })
-  @ValidateNested({ each: true })
-  @Type(() => FitRuleDocument)
-  readonly rules!: FitRuleDocument[];
+  @NestedList(() => FitRuleDocument, MAX_RULES) readonly rules!: FitRuleDocument[];
 }
 
 class EngagementDocument {
   @IsNumber({ allowNaN: false, allowInfinity: false }) @IsPositive() readonly halfLifeDays!: number;
-  @IsArray()
-  @IsObject({ each: true })
-  @ValidateNested({ each: true })
-  @Type(() => EngagementRuleDocument)
-  readonly rules!: EngagementRuleDocument[];
+  @NestedList(() => EngagementRuleDocument, MAX_RULES) readonly rules!: EngagementRuleDocument[];
 }
 
 class MqlDocument {
@@ -179,11 +172,7 @@ class ScoringModelDocument {
   @Text(MODEL_VERSION_LENGTH) readonly version!: string;
   @Nested(() => FitDocument) readonly fit!: FitDocument;
   @Nested(() => EngagementDocument) readonly engagement!: EngagementDocument;
-  @IsArray()
-  @IsObject({ each: true })
-  @ValidateNested({ each: true })
-  @Type(() => DisqualifierDocument)
-  readonly disqualifiers!: DisqualifierDocument[];
+  @NestedList(() => DisqualifierDocument, MAX_RULES) readonly disqualifiers!: DisqualifierDocument[];
   @Nested(() => MqlDocument) readonly mql!: MqlDocument;
 }
 

@@ -1,24 +1,12 @@
 import {
+  NestedList,
   Optional,
   Text,
   validateAgainst,
   type ValidationIssue,
   type CriterionValue as RecordedCriterionValue,
 } from '@leadledger/contracts';
-import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayNotEmpty,
-  IsArray,
-  IsIn,
-  IsInt,
-  IsObject,
-  IsString,
-  Matches,
-  Min,
-  ValidateBy,
-  ValidateNested,
-} from 'class-validator';
+import { ArrayNotEmpty, IsIn, IsInt, IsObject, IsString, Matches, Min } from 'class-validator';
 
 /*
  * How sales qualifies a lead it accepted: the frameworks (BANT, pain-interest-fit, ...) with their criteria
@@ -79,29 +67,6 @@ const VERSION_LENGTH = 50;
 
 // The document's shape, as class-validator rules. Checks that span fields follow in parseQualificationConfig.
 
-/**
- * A list of objects of one class. ValidateNested alone takes a list inside the list for one and checks nothing
- * in it, so every item is checked to be an object first.
- */
-const ObjectList =
-  (itemClass: () => new () => object, maxItems: number): PropertyDecorator =>
-  (target, propertyKey) =>
-    [
-      IsArray(),
-      ArrayMaxSize(maxItems),
-      ValidateBy({
-        name: 'isListOfObjects',
-        validator: {
-          validate: (value: unknown) => !Array.isArray(value) || value.every(isRecord),
-          defaultMessage: (args) =>
-            `$property[${Array.isArray(args?.value) ? args.value.findIndex((item) => !isRecord(item)) : 0}] ` +
-            'must be an object',
-        },
-      }),
-      ValidateNested({ each: true }),
-      Type(itemClass),
-    ].forEach((decorate) => decorate(target, propertyKey));
-
 class CriterionDocument {
   @Matches(CRITERION_ID, {
     message: '$property must be lower-case letters, digits, _ and -, starting with a letter, up to 100',
@@ -116,7 +81,7 @@ class FrameworkDocument {
   })
   readonly id!: string;
   @ArrayNotEmpty()
-  @ObjectList(() => CriterionDocument, MAX_CRITERIA)
+  @NestedList(() => CriterionDocument, MAX_CRITERIA)
   readonly criteria!: CriterionDocument[];
   @IsInt() @Min(1) readonly minimumMet!: number;
 }
@@ -124,7 +89,7 @@ class FrameworkDocument {
 class QualificationConfigDocument {
   @Text(VERSION_LENGTH) readonly version!: string;
   @ArrayNotEmpty()
-  @ObjectList(() => FrameworkDocument, MAX_FRAMEWORKS)
+  @NestedList(() => FrameworkDocument, MAX_FRAMEWORKS)
   readonly frameworks!: FrameworkDocument[];
   /** Keys are segments, values framework ids: both checked against what they name afterwards. */
   @IsObject() readonly bySegment!: Record<string, unknown>;

@@ -1,12 +1,12 @@
 import {
   Nested,
+  NestedList,
   Optional,
   Text,
   validateAgainst,
   type ValidationIssue,
   type AssignmentFallbackReason,
 } from '@leadledger/contracts';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayNotEmpty,
@@ -21,7 +21,6 @@ import {
   Matches,
   Min,
   ValidateBy,
-  ValidateNested,
   isISO31661Alpha2,
 } from 'class-validator';
 import { calendarIssues, type BusinessCalendar } from './business-calendar';
@@ -113,29 +112,6 @@ const EverythingOrList = (maxItems: number): PropertyDecorator =>
     },
   });
 
-/**
- * A list of objects of one class. ValidateNested alone takes a list inside the list for one and checks nothing
- * in it, so every item is checked to be an object first.
- */
-const ObjectList =
-  (itemClass: () => new () => object, maxItems: number): PropertyDecorator =>
-  (target, propertyKey) =>
-    [
-      IsArray(),
-      ArrayMaxSize(maxItems),
-      ValidateBy({
-        name: 'isListOfObjects',
-        validator: {
-          validate: (value: unknown) => !Array.isArray(value) || value.every(isRecord),
-          defaultMessage: (args) =>
-            `$property[${Array.isArray(args?.value) ? args.value.findIndex((item) => !isRecord(item)) : 0}] ` +
-            'must be an object',
-        },
-      }),
-      ValidateNested({ each: true }),
-      Type(itemClass),
-    ].forEach((decorate) => decorate(target, propertyKey));
-
 /** A rep's narrowing of the team's list: no '*', since absent already means "the team's". */
 const NarrowingList =
   (maxItems: number): PropertyDecorator =>
@@ -174,16 +150,16 @@ class SalesTeamDocument {
   @EverythingOrList(MAX_TERRITORIES) readonly territories!: string[] | '*';
   @EverythingOrList(MAX_SIZE_BANDS) readonly segments!: string[] | '*';
   @ArrayNotEmpty()
-  @ObjectList(() => SalesRepDocument, MAX_REPS_PER_TEAM)
+  @NestedList(() => SalesRepDocument, MAX_REPS_PER_TEAM)
   readonly reps!: SalesRepDocument[];
 }
 
 class SalesTeamConfigDocument {
   @Text(VERSION_LENGTH) readonly version!: string;
-  @ObjectList(() => SizeBandDocument, MAX_SIZE_BANDS)
+  @NestedList(() => SizeBandDocument, MAX_SIZE_BANDS)
   readonly sizeBands!: SizeBandDocument[];
   @ArrayNotEmpty()
-  @ObjectList(() => SalesTeamDocument, MAX_TEAMS)
+  @NestedList(() => SalesTeamDocument, MAX_TEAMS)
   readonly teams!: SalesTeamDocument[];
   @Text(50) readonly fallbackTeam!: string;
   @IsInt() @Min(0) readonly recycleCooldownDays!: number;

@@ -120,12 +120,26 @@ export const CalendarDate = (): PropertyDecorator =>
 export const Nested = (payloadClass: () => PayloadClass): PropertyDecorator =>
   allOf(IsObject(), ValidateNested(), Type(payloadClass));
 
-/** A list of value objects. @IsObject on each item: @ValidateNested passes an item that is itself an array (`[[]]`). */
+const isRecord = (value: unknown): boolean =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * A list of value objects. Each item is checked to be an object first, naming the first that is not:
+ * @ValidateNested passes an item that is itself a list (`[[]]`) and checks nothing inside it.
+ */
 export const NestedList = (payloadClass: () => PayloadClass, maxItems: number): PropertyDecorator =>
   allOf(
     IsArray(),
     ArrayMaxSize(maxItems),
-    IsObject({ each: true }),
+    ValidateBy({
+      name: 'isListOfObjects',
+      validator: {
+        validate: (value: unknown) => !Array.isArray(value) || value.every(isRecord),
+        defaultMessage: (args) =>
+          `$property[${Array.isArray(args?.value) ? args.value.findIndex((item) => !isRecord(item)) : 0}] ` +
+          'must be an object',
+      },
+    }),
     ValidateNested({ each: true }),
     Type(payloadClass),
   );

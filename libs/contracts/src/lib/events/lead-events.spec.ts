@@ -118,7 +118,7 @@ describe('other lead payloads', () => {
   it('refuses a list item that is itself a list, which nested validation alone lets through', () => {
     const scored = { leadId, fit: 1, engagement: 1, total: 2, breakdown: [[]], modelVersion: 'v' };
     expect(validateEventData('LeadScored', scored)).toEqual([
-      { path: 'breakdown', reason: expect.stringMatching(/each value in breakdown must be an object/) },
+      { path: 'breakdown', reason: expect.stringMatching(/breakdown\[0\] must be an object/) },
     ]);
   });
 
