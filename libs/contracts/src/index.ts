@@ -17,3 +17,4 @@ export {
   NestedList,
 } from './lib/events/field-rules';
 export * from './lib/money';
+export * from './lib/config-issues';

@@ -1,4 +1,7 @@
 import {
+  isRecord,
+  readablePath,
+  valueAt,
   ENGAGEMENT_ACTIVITIES,
   LEAD_SOURCES,
   Nested,
@@ -357,25 +360,4 @@ function describeAt(document: unknown, path: string, reason: string): string {
     }
   }
   return `${readablePath(segments)} ${reason}`;
-}
-
-/** `in.2` reads as `in[2]`. */
-function readablePath(segments: readonly string[]): string {
-  return segments.reduce(
-    (path, segment) =>
-      /^\d+$/.test(segment) ? `${path}[${segment}]` : path ? `${path}.${segment}` : segment,
-    '',
-  );
-}
-
-function valueAt(document: unknown, segments: readonly string[]): unknown {
-  return segments.reduce<unknown>(
-    (value, segment) =>
-      isRecord(value) || Array.isArray(value) ? (value as Record<string, unknown>)[segment] : undefined,
-    document,
-  );
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,9 +1,13 @@
 import {
+  isRecord,
+  located,
+  quoted,
+  withoutEchoes,
+  listItemLocation,
   NestedList,
   Optional,
   Text,
   validateAgainst,
-  type ValidationIssue,
   type CriterionValue as RecordedCriterionValue,
 } from '@leadledger/contracts';
 import { ArrayNotEmpty, IsIn, IsInt, IsObject, IsString, Matches, Min } from 'class-validator';
@@ -246,36 +250,12 @@ export function frameworkStatus(
 }
 
 function frameworkLocation(framework: unknown, index: number): string {
-  const id = isRecord(framework) && typeof framework['id'] === 'string' ? ` ${quoted(framework['id'])}` : '';
-  return `frameworks[${index}]${id}`;
+  return listItemLocation('frameworks', framework, index);
 }
 
 function listed(values: readonly string[]): string {
   return values.length > 0 ? values.join(', ') : 'none';
 }
-
-/** A value from the document, quoted and cut short: hostile text cannot bloat or garble the message. */
-function quoted(value: string): string {
-  const MAX_QUOTED = 60;
-  return JSON.stringify(value.length > MAX_QUOTED ? `${value.slice(0, MAX_QUOTED)}…` : value);
-}
-
-/**
- * class-validator checks what is not an array as if it were one element: one "must be an array" says it all,
- * the rest would only echo it. An item that is no object is reported by ObjectList, with its index.
- */
-function withoutEchoes(issues: readonly ValidationIssue[]): ValidationIssue[] {
-  const notArrays = issues.filter(({ reason }) => reason === NOT_AN_ARRAY).map(({ path }) => path);
-  return issues.filter(
-    ({ path, reason }) =>
-      !ITEM_NOT_AN_OBJECT.test(reason) &&
-      !notArrays.some((list) => (path === list ? reason !== NOT_AN_ARRAY : path.startsWith(`${list}.`))),
-  );
-}
-
-const NOT_AN_ARRAY = 'must be an array';
-/** ValidateNested's words for a list item that is no object. */
-const ITEM_NOT_AN_OBJECT = /^each value in nested property \S+ must be either object or array$/;
 
 /** A shape issue, located: inside a framework it names it (`frameworks[0] "bant": criteria[1].id must ...`). */
 function describeAt(document: unknown, path: string, reason: string): string {
@@ -291,25 +271,4 @@ function describeAt(document: unknown, path: string, reason: string): string {
     return inside.length === 0 ? `${location} ${reason}` : `${location}: ${located(inside, reason)}`;
   }
   return located(segments, reason);
-}
-
-/**
- * `criteria[1].id must ...`. Some reasons name the property themselves (`each value in criteria ...`,
- * `criteria[3] must be an object`): there the property gives way to the path.
- */
-function located(segments: readonly string[], reason: string): string {
-  const path = segments.reduce(
-    (readable, segment) =>
-      /^\d+$/.test(segment) ? `${readable}[${segment}]` : readable ? `${readable}.${segment}` : segment,
-    '',
-  );
-  const property = segments[segments.length - 1];
-  const eachPrefix = `each value in ${property} `;
-  if (reason.startsWith(eachPrefix)) return `each value in ${path} ${reason.slice(eachPrefix.length)}`;
-  if (reason.startsWith(`${property}[`)) return `${path}${reason.slice(property.length)}`;
-  return `${path} ${reason}`;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

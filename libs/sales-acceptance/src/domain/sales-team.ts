@@ -1,10 +1,14 @@
 import {
+  listItemLocation,
+  located,
+  quoted,
+  valueAt,
+  withoutEchoes,
   Nested,
   NestedList,
   Optional,
   Text,
   validateAgainst,
-  type ValidationIssue,
   type AssignmentFallbackReason,
 } from '@leadledger/contracts';
 import {
@@ -381,35 +385,6 @@ function teamLocation(team: unknown, index: number): string {
   return listItemLocation('teams', team, index);
 }
 
-/** `teams[1] "dach"`, or `teams[1]` when the item has no usable id. */
-function listItemLocation(list: string, item: unknown, index: number): string {
-  const id = isRecord(item) && typeof item['id'] === 'string' ? ` ${quoted(item['id'])}` : '';
-  return `${list}[${index}]${id}`;
-}
-
-/** A value from the document, quoted and cut short: hostile text cannot bloat or garble the message. */
-function quoted(value: string): string {
-  const MAX_QUOTED = 60;
-  return JSON.stringify(value.length > MAX_QUOTED ? `${value.slice(0, MAX_QUOTED)}…` : value);
-}
-
-/**
- * class-validator checks what is not an array as if it were one element: one "must be an array" says it all,
- * the rest would only echo it. An item that is no object is reported by ObjectList, with its index.
- */
-function withoutEchoes(issues: readonly ValidationIssue[]): ValidationIssue[] {
-  const notArrays = issues.filter(({ reason }) => reason === NOT_AN_ARRAY).map(({ path }) => path);
-  return issues.filter(
-    ({ path, reason }) =>
-      !ITEM_NOT_AN_OBJECT.test(reason) &&
-      !notArrays.some((list) => (path === list ? reason !== NOT_AN_ARRAY : path.startsWith(`${list}.`))),
-  );
-}
-
-const NOT_AN_ARRAY = 'must be an array';
-/** ValidateNested's words for a list item that is no object. */
-const ITEM_NOT_AN_OBJECT = /^each value in nested property \S+ must be either object or array$/;
-
 /** A shape issue, located: inside a band or team it names it (`teams[1] "dach": reps[0].id must ...`). */
 function describeAt(document: unknown, path: string, reason: string): string {
   if (path === '') return `the config ${reason}`;
@@ -421,42 +396,6 @@ function describeAt(document: unknown, path: string, reason: string): string {
     return inside.length === 0 ? `${location} ${reason}` : `${location}: ${located(inside, reason)}`;
   }
   return located(segments, reason);
-}
-
-/**
- * `reps[2].territories must ...`. Some reasons name the property themselves (`each value in territories ...`,
- * `reps[3] must be an object`): there the property gives way to the path.
- */
-function located(segments: readonly string[], reason: string): string {
-  const path = readablePath(segments);
-  const property = segments[segments.length - 1];
-  const eachPrefix = `each value in ${property} `;
-  if (reason.startsWith(eachPrefix)) return `each value in ${path} ${reason.slice(eachPrefix.length)}`;
-  if (reason.startsWith(`${property}[`)) return `${path}${reason.slice(property.length)}`;
-  return `${path} ${reason}`;
-}
-
-/** `reps.2.id` reads as `reps[2].id`. */
-function readablePath(segments: readonly string[]): string {
-  return segments.reduce(
-    (path, segment) =>
-      /^\d+$/.test(segment) ? `${path}[${segment}]` : path ? `${path}.${segment}` : segment,
-    '',
-  );
-}
-
-function valueAt(document: unknown, segments: readonly string[]): unknown {
-  return segments.reduce<unknown>(
-    (value, segment) =>
-      (isRecord(value) || Array.isArray(value)) && Object.hasOwn(value, segment)
-        ? (value as Record<string, unknown>)[segment]
-        : undefined,
-    document,
-  );
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 // Assignment.
