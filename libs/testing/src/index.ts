@@ -25,3 +25,4 @@ export {
   type TestIdentityProvider,
 } from './lib/jwks-server';
 export { exitOf, type ChildExit } from './lib/child-exit';
+export { ManualClock } from './lib/manual-clock';

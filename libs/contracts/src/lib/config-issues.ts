@@ -72,3 +72,16 @@ export function withoutEchoes(issues: readonly ValidationIssue[]): ValidationIss
       !notArrays.some((list) => (path === list ? reason !== NOT_AN_ARRAY : path.startsWith(`${list}.`))),
   );
 }
+
+/** A configuration document is wrong: the message names where it came from and every rule at fault. */
+export class InvalidConfigurationError extends Error {
+  override name = 'InvalidConfigurationError';
+
+  constructor(
+    /** The file (or whatever else) the document came from. */
+    readonly source: string,
+    readonly issues: readonly string[],
+  ) {
+    super(`${source}: ${issues.join('; ')}`);
+  }
+}

@@ -1,4 +1,5 @@
 import {
+  InvalidConfigurationError,
   isRecord,
   readablePath,
   valueAt,
@@ -85,15 +86,8 @@ export interface ScoringModel {
 }
 
 /** The model document is wrong: the message names where it came from and every rule at fault. */
-export class InvalidScoringModelError extends Error {
-  override readonly name = 'InvalidScoringModelError';
-
-  constructor(
-    readonly origin: string,
-    readonly problems: readonly string[],
-  ) {
-    super(`${origin}: ${problems.join('; ')}`);
-  }
+export class InvalidScoringModelError extends InvalidConfigurationError {
+  override name = 'InvalidScoringModelError';
 }
 
 /** LeadScoredData.breakdown carries at most this many contributions. */

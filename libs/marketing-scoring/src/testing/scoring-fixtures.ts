@@ -1,8 +1,8 @@
+export { ManualClock } from '@leadledger/testing';
 import { randomUUID } from 'node:crypto';
 import {
   eventTypeOf,
   leadStreamId,
-  type Clock,
   type EngagementActivity,
   type LeadCapturedData,
 } from '@leadledger/contracts';
@@ -31,18 +31,6 @@ export function smallModel(
     },
     'test model',
   );
-}
-
-export class ManualClock implements Clock {
-  constructor(private current: Date) {}
-
-  now(): Date {
-    return new Date(this.current);
-  }
-
-  set(to: Date): void {
-    this.current = to;
-  }
 }
 
 /** Appends what lead-capture would have: a capture and engagements, with their business times. */

@@ -1,4 +1,5 @@
 import {
+  InvalidConfigurationError,
   isRecord,
   located,
   quoted,
@@ -48,15 +49,8 @@ export interface QualificationConfig {
 }
 
 /** The config document is wrong: the message names the file and every rule at fault. */
-export class InvalidQualificationConfigError extends Error {
-  override readonly name = 'InvalidQualificationConfigError';
-
-  constructor(
-    readonly source: string,
-    readonly issues: readonly string[],
-  ) {
-    super(`${source}: ${issues.join('; ')}`);
-  }
+export class InvalidQualificationConfigError extends InvalidConfigurationError {
+  override name = 'InvalidQualificationConfigError';
 }
 
 const CRITERION_CARRIES: readonly CriterionCarries[] = ['amount', 'date'];

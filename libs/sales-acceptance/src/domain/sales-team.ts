@@ -1,4 +1,5 @@
 import {
+  InvalidConfigurationError,
   listItemLocation,
   located,
   quoted,
@@ -74,15 +75,8 @@ export interface SalesTeamConfig {
 }
 
 /** The config document is wrong: the message names the file and every rule at fault. */
-export class InvalidSalesTeamConfigError extends Error {
-  override readonly name = 'InvalidSalesTeamConfigError';
-
-  constructor(
-    readonly source: string,
-    readonly issues: readonly string[],
-  ) {
-    super(`${source}: ${issues.join('; ')}`);
-  }
+export class InvalidSalesTeamConfigError extends InvalidConfigurationError {
+  override name = 'InvalidSalesTeamConfigError';
 }
 
 /** Within the bounds of `team` (50) and `owner` (200) of LeadAssignedToSales. */

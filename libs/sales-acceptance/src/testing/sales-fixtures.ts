@@ -1,5 +1,6 @@
+export { ManualClock } from '@leadledger/testing';
 import { randomUUID } from 'node:crypto';
-import { eventTypeOf, leadStreamId, type Clock } from '@leadledger/contracts';
+import { eventTypeOf, leadStreamId } from '@leadledger/contracts';
 import type { EventStore } from '@leadledger/eventsourcing';
 import {
   DEFAULT_QUALIFICATION_PATH,
@@ -14,18 +15,6 @@ export function shippedSalesConfig(): LoadedSalesConfig {
     teamPath: DEFAULT_SALES_TEAM_PATH,
     qualificationPath: DEFAULT_QUALIFICATION_PATH,
   });
-}
-
-export class ManualClock implements Clock {
-  constructor(private current: Date) {}
-
-  now(): Date {
-    return new Date(this.current);
-  }
-
-  set(to: Date): void {
-    this.current = to;
-  }
 }
 
 /** A captured lead that marketing-scoring made an MQL, as sales-acceptance finds it. */
