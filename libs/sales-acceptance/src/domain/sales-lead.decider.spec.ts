@@ -413,7 +413,7 @@ describe('sales lead decider', () => {
 
     it('refuses with 422 naming the unmet criteria until the framework is satisfied', () => {
       const spec = given(captured, mql, assigned, accepted, recorded('budget')).when(convert);
-      spec.thenThrows('precondition', /needs 3 of 4 criteria met, 1 are \(2 more needed\)/);
+      spec.thenThrows('precondition', /needs 3 of 4 criteria met; 1 met so far, 2 more needed/);
       expect(() => spec.decided()).toThrow(
         expect.objectContaining({
           issues: [

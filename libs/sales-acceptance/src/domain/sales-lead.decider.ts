@@ -454,7 +454,7 @@ function convert(command: Extract<SalesCommand, { type: 'Convert' }>, lead: Sale
   throw new DomainError(
     'precondition',
     `cannot convert lead ${lead.leadId}: the ${framework.id} framework needs ${framework.minimumMet} of ` +
-      `${framework.criteria.length} criteria met, ${status.met.length} are (${status.missing} more needed)`,
+      `${framework.criteria.length} criteria met; ${status.met.length} met so far, ${status.missing} more needed`,
     status.unmet.map((criterion) => ({ field: criterion, reason: 'not met' })),
   );
 }
