@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import {
+  CRITERION_VALUES,
   ENGAGEMENT_ACTIVITIES,
   LEAD_SOURCES,
+  SALES_REJECTION_REASONS,
   LEADS_INBOUND_TOPIC,
   deadLetterTopicOf,
 } from '@leadledger/contracts';
@@ -460,8 +462,60 @@ describe('hostile requests', () => {
       await check('hostile', bodies, { numRuns: 2_000, seconds: 20, checkLiveness: true });
     }, 50_000);
 
+    /** The sales routes' bodies: read and refused before the lead's stage is looked at. */
+    const salesBodies = () =>
+      fc.oneof(
+        fc
+          .record(
+            {
+              framework: fc.constantFrom('bant', 'pain-interest-fit', 'meddicc'),
+              criterion: fc.constantFrom('budget', 'authority', 'need', 'timeline', 'pain', 'champion'),
+              value: fc.constantFrom(...CRITERION_VALUES),
+              evidence: text(2000),
+              amount: fc.record({
+                value: fc.stringMatching(/^\d{1,16}(\.\d{1,4})?$/),
+                currency: fc.constantFrom('EUR', 'USD', 'JPY', 'KWD', 'XXX', 'eur'),
+              }),
+              date: fc.constantFrom('2027-03-31', '2027-02-30', '31.03.2027'),
+            },
+            { requiredKeys: ['framework', 'criterion', 'value'] },
+          )
+          .map((body) => ({ route: 'qualification', body, nested: ['', 'amount'] })),
+        fc
+          .record(
+            { reason: fc.constantFrom(...SALES_REJECTION_REASONS, 'too_busy'), note: text(2000) },
+            { requiredKeys: ['reason'] },
+          )
+          .map((body) => ({ route: 'reject', body, nested: [''] })),
+        fc.record({ reason: text(500) }).map((body) => ({ route: 'disqualify', body, nested: [''] })),
+        fc
+          .record(
+            { owner: fc.constantFrom('ana@acme.example', 'nobody', '__proto__'), note: text(2000) },
+            { requiredKeys: ['owner'] },
+          )
+          .map((body) => ({ route: 'reassign', body, nested: [''] })),
+      );
+
+    it('refuses hostile fields on the sales routes with a 400 naming the field, and stays live', async () => {
+      const bodies = fc
+        .tuple(salesBodies(), fc.nat(), fieldName, hostileValue)
+        .map(([{ route, body, nested }, pick, key, value]) => ({
+          path: `/leads/${knownLeadId}/${route}`,
+          json: withRawField(body, nested[pick % nested.length], key, value).json,
+        }));
+      await check('sales hostile', bodies, { numRuns: 600, seconds: 10, checkLiveness: true });
+    }, 40_000);
+
     it('answers random JSON on every route without a 5xx', async () => {
-      const paths = fc.constantFrom('/leads', '/leads:batch', `/leads/${randomUUID()}/engagements`);
+      const paths = fc.constantFrom(
+        '/leads',
+        '/leads:batch',
+        `/leads/${randomUUID()}/engagements`,
+        `/leads/${randomUUID()}/qualification`,
+        `/leads/${randomUUID()}/reject`,
+        `/leads/${randomUUID()}/reassign`,
+        `/leads/${randomUUID()}/disqualify`,
+      );
       const bodies = fc.oneof(
         fc.tuple(paths, fc.json({ maxDepth: 5 })).map(([path, json]) => ({ path, json })),
         fc.tuple(paths, hostileValue).map(([path, json]) => ({ path, json })),
