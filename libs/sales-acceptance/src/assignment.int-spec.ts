@@ -42,6 +42,19 @@ describe('MQL assignment', () => {
     expect(new Set(whileAway)).toEqual(new Set(['jordan@acme.example']));
   }, 120_000);
 
+  it('keeps the turn across replicas: each reads what the other picked since it last looked', async () => {
+    const replicas = [sales, new SalesAcceptanceService(storage.events, clock, config)];
+    const owners: string[] = [];
+    for (let n = 0; n < 6; n++) {
+      const leadId = await seedMql(storage.events, { country: 'DE', size: 400 });
+      await replicas[n % 2].assignMql(leadId, { causationId: randomUUID(), correlationId: randomUUID() });
+      owners.push((await assignmentsOf(leadId))[0].owner);
+    }
+    // dach-enterprise's reps in turn; Marie takes enterprise-sized companies only, so a 400-seat one alternates.
+    expect(new Set(owners)).toEqual(new Set(['ana@acme.example', 'lukas@acme.example']));
+    expect(owners.every((owner, n) => n === 0 || owner !== owners[n - 1])).toBe(true);
+  });
+
   it('assigns once, to the same rep, when the same MQL is handled twice at once', async () => {
     const leadId = await seedMql(storage.events, { country: 'DE', size: 400 });
     const cause = { causationId: randomUUID(), correlationId: randomUUID() };

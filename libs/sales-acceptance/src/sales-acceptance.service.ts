@@ -14,6 +14,7 @@ import {
   handleCommand,
   type Decided,
   type EventStore,
+  type StreamSnapshot,
   type UnreadableEventHandler,
 } from '@leadledger/eventsourcing';
 import { addBusinessTime } from './domain/business-calendar';
@@ -26,6 +27,7 @@ import {
   rotationStreamId,
   salesBookkeepingCodec,
   type AvailabilityState,
+  type RotationState,
   type SetAvailability,
 } from './domain/rotation';
 import {
@@ -41,6 +43,19 @@ export const SALES_ACCEPTANCE_SOURCE = '/leadledger/sales-acceptance';
 const SYSTEM_ACTOR: Actor = 'system:sales-acceptance';
 const HOUR_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * HOUR_MS;
+/** Picks this process remembers per team (about 1 MB at most): a retried MQL gets its rep back without a read. */
+const REMEMBERED_PICKS = 10_000;
+
+/**
+ * A team's rotation as this process last saw it. Its stream grows by one pick per MQL, and its state
+ * is one rep: so each pick reads only what was appended since (by this process or another), not the
+ * whole history; the first pick after a start reads it all once.
+ */
+interface TeamRotation {
+  snapshot?: StreamSnapshot<RotationState>;
+  /** Cause of a pick -> the rep, for the picks this process made: the causation check reads only past the snapshot. */
+  readonly picks: Map<string, string>;
+}
 
 /** What caused a command, and on whose behalf. */
 export interface SalesCause {
@@ -79,6 +94,8 @@ export class SalesAcceptanceService {
     readonly config: LoadedSalesConfig,
     private readonly onUnreadable?: UnreadableEventHandler,
   ) {}
+
+  private readonly rotations = new Map<string, TeamRotation>();
 
   /**
    * Assigns a fresh MQL: the team by the rules, the rep by the team's round-robin among those
@@ -296,6 +313,13 @@ export class SalesAcceptanceService {
     exclude: string | undefined,
     cause: SystemCause,
   ): Promise<string> {
+    let rotation = this.rotations.get(team.id);
+    if (!rotation) this.rotations.set(team.id, (rotation = { picks: new Map() }));
+    // A cause picked for by another process before this one's snapshot is not seen: it would pick
+    // again, and one rep would miss a turn. Only a crash between pick and assignment, then a
+    // redelivery to another replica, leads there.
+    const remembered = rotation.picks.get(cause.causationId);
+    if (remembered !== undefined) return remembered;
     const picked = await handleCommand(
       this.store,
       rotationDecider,
@@ -303,9 +327,20 @@ export class SalesAcceptanceService {
       rotationStreamId(team.id),
       { leadId, team, candidates, ...(exclude ? { exclude } : {}) },
       { ...cause, actor: SYSTEM_ACTOR, occurredAt: this.clock.now().toISOString() },
-      { codec: salesBookkeepingCodec },
+      { codec: salesBookkeepingCodec, ...(rotation.snapshot ? { snapshot: rotation.snapshot } : {}) },
     );
+    const { state, revision } = picked;
+    if (
+      revision !== undefined &&
+      (rotation.snapshot === undefined || revision > rotation.snapshot.revision)
+    ) {
+      rotation.snapshot = { state, revision };
+    }
     const [pick] = picked.events;
+    rotation.picks.set(cause.causationId, pick.data.rep);
+    if (rotation.picks.size > REMEMBERED_PICKS) {
+      rotation.picks.delete(rotation.picks.keys().next().value as string);
+    }
     return pick.data.rep;
   }
 

@@ -69,8 +69,20 @@ export const DEFAULT_COMMAND_RETRY: RetryPolicy = {
   jitter: 1,
 };
 
-export interface HandleCommandOptions<Event = DomainEvent> {
+/**
+ * A state already folded from the stream up to `revision`: reading resumes after it. Streams are
+ * append-only, so it stays true; but the causation check sees only the events read after it, so the
+ * caller answers for commands whose causation may lie before it.
+ */
+export interface StreamSnapshot<State> {
+  readonly state: State;
+  readonly revision: StreamRevision;
+}
+
+export interface HandleCommandOptions<Event = DomainEvent, State = unknown> {
   readonly retry?: RetryPolicy;
+  /** Fold from here rather than from the stream's start: for long streams whose state is small. */
+  readonly snapshot?: StreamSnapshot<State>;
   /** How the stream's events are stored; the lifecycle catalog's when absent. */
   readonly codec?: EventCodec<Event>;
   /**
@@ -91,9 +103,11 @@ export interface HandleCommandOptions<Event = DomainEvent> {
  */
 export type UnreadableEventHandler = (event: RecordedEvent, error: InvalidEventDataError) => void;
 
-export interface AggregateOptions<Event = DomainEvent> {
+export interface AggregateOptions<Event = DomainEvent, State = unknown> {
   /** How the stream's events are stored; the lifecycle catalog's when absent. */
   readonly codec?: EventCodec<Event>;
+  /** Fold from here rather than from the stream's start. */
+  readonly snapshot?: StreamSnapshot<State>;
   /** Sees each event folded in, with its domain form. */
   readonly onEvent?: (event: RecordedEvent, domainEvent: Event) => void;
   readonly onUnreadable?: UnreadableEventHandler;
@@ -108,11 +122,12 @@ export async function aggregateStream<State, Event = DomainEvent>(
   store: EventStore,
   streamId: string,
   decider: Pick<Decider<unknown, State, Event>, 'initialState' | 'evolve'>,
-  options: AggregateOptions<Event> = {},
+  options: AggregateOptions<Event, State> = {},
 ): Promise<AggregatedStream<State>> {
-  const recorded = await store.readStream(streamId);
+  const { snapshot } = options;
+  const recorded = await store.readStream(streamId, snapshot ? { fromRevision: snapshot.revision + 1n } : {});
   const codec = options.codec ?? (catalogCodec as EventCodec<unknown> as EventCodec<Event>);
-  let state = decider.initialState;
+  let state = snapshot ? snapshot.state : decider.initialState;
   for (const event of recorded) {
     const domainEvent = readableEvent(event, codec, options.onUnreadable);
     if (!domainEvent) continue;
@@ -120,7 +135,8 @@ export async function aggregateStream<State, Event = DomainEvent>(
     options.onEvent?.(event, domainEvent);
   }
   const last = recorded[recorded.length - 1];
-  return { state, revision: last?.revision, ...(last ? { position: last.position } : {}) };
+  if (!last) return { state, revision: snapshot?.revision };
+  return { state, revision: last.revision, position: last.position };
 }
 
 function readableEvent<Event>(
@@ -151,7 +167,7 @@ export async function handleCommand<Command, State, Event extends DomainEvent>(
   streamId: string,
   command: Command,
   context: CommandContext,
-  options?: HandleCommandOptions<Event>,
+  options?: HandleCommandOptions<Event, State>,
 ): Promise<Decided<State, Event>>;
 /** A bookkeeping stream outside the lifecycle catalog names how its events are stored. */
 export async function handleCommand<Command, State, Event>(
@@ -161,7 +177,7 @@ export async function handleCommand<Command, State, Event>(
   streamId: string,
   command: Command,
   context: CommandContext,
-  options: HandleCommandOptions<Event> & { readonly codec: EventCodec<Event> },
+  options: HandleCommandOptions<Event, State> & { readonly codec: EventCodec<Event> },
 ): Promise<Decided<State, Event>>;
 export async function handleCommand<Command, State, Event>(
   store: EventStore,
@@ -170,7 +186,7 @@ export async function handleCommand<Command, State, Event>(
   streamId: string,
   command: Command,
   context: CommandContext,
-  options: HandleCommandOptions<Event> = {},
+  options: HandleCommandOptions<Event, State> = {},
 ): Promise<Decided<State, Event>> {
   const policy = options.retry ?? DEFAULT_COMMAND_RETRY;
   const codec = options.codec ?? (catalogCodec as EventCodec<unknown> as EventCodec<Event>);
@@ -187,6 +203,7 @@ export async function handleCommand<Command, State, Event>(
           codec,
           options.dryRun ?? false,
           options.onUnreadable,
+          options.snapshot,
         ),
       {
         ...policy,
@@ -213,10 +230,12 @@ async function decideAndAppendOnce<Command, State, Event>(
   codec: EventCodec<Event>,
   dryRun: boolean,
   onUnreadable: UnreadableEventHandler | undefined,
+  snapshot: StreamSnapshot<State> | undefined,
 ): Promise<Decided<State, Event>> {
   const earlier: Event[] = [];
   const current = await aggregateStream(store, streamId, decider, {
     codec,
+    ...(snapshot ? { snapshot } : {}),
     onEvent: (event, domainEvent) => {
       if (causedBy(event, context.causationId, identity.source)) earlier.push(domainEvent);
     },

@@ -77,6 +77,54 @@ describe('handleCommand', () => {
     });
   });
 
+  it("folds from a snapshot and reads only what came after it, others' appends included", async () => {
+    const leadId = randomUUID();
+    const stream = leadStreamId(leadId);
+    const first = await handleCommand(
+      storage.events,
+      engagements,
+      identity,
+      stream,
+      { leadId, detail: '/a' },
+      context(),
+    );
+    await handleCommand(storage.events, engagements, identity, stream, { leadId, detail: '/b' }, context());
+    // The snapshot says only ['/a'] at revision 0: '/b' is read after it, so '/b' again is a duplicate.
+    const snapshot = { state: first.state, revision: first.revision as bigint };
+
+    const again = await handleCommand(
+      storage.events,
+      engagements,
+      identity,
+      stream,
+      { leadId, detail: '/b' },
+      context(),
+      {
+        snapshot,
+      },
+    );
+    const next = await handleCommand(
+      storage.events,
+      engagements,
+      identity,
+      stream,
+      { leadId, detail: '/c' },
+      context(),
+      {
+        snapshot: { state: ['only what the snapshot says'], revision: 1n },
+      },
+    );
+
+    expect(again).toMatchObject({ events: [], state: ['/a', '/b'], revision: 1n });
+    expect(next).toMatchObject({ state: ['only what the snapshot says', '/c'], revision: 2n });
+    expect(
+      await aggregateStream(storage.events, stream, engagements, { snapshot: { state: [], revision: 2n } }),
+    ).toEqual({
+      state: [],
+      revision: 2n,
+    });
+  });
+
   it('does not decide a redelivered command again', async () => {
     const leadId = randomUUID();
     const ctx = context();
