@@ -125,6 +125,7 @@ describe('stream ids', () => {
         leadId,
         name: 'ACME Logistics - fleet analytics',
         owner: 'ana@example.com',
+        pipeline: 'new-business',
         stage: 'discovery',
         probability: 20,
         amount: { amountMinor: 4_800_000, currency: 'EUR' },

@@ -2,7 +2,7 @@ import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
 import { IS_ISO31661_ALPHA_2, IS_ISO4217_CURRENCY_CODE, IS_RFC_3339 } from 'class-validator';
 import { targetConstructorToSchema } from 'class-validator-jsonschema';
 import { EVENT_CATALOG, EVENT_NAMES, type EventType } from './event-catalog';
-import { CALENDAR_DATE_RULE, INSTANT_RULE, TEXT_OR_NUMBER_RULE } from './events/field-rules';
+import { CALENDAR_DATE_RULE, INSTANT_RULE, LIST_OF_OBJECTS_RULE, TEXT_OR_NUMBER_RULE } from './events/field-rules';
 import { QualificationEvidence, ScoreContribution } from './events/lead-events';
 import { Company, Contact, ExternalRef, Money, Utm } from './events/value-objects';
 
@@ -35,6 +35,8 @@ const ADDITIONAL_CONVERTERS: SchemaOptions['additionalConverters'] = {
   [IS_RFC_3339]: { type: 'string', format: 'date-time' },
   [CALENDAR_DATE_RULE]: { type: 'string', format: 'date' },
   [INSTANT_RULE]: { type: 'string', format: 'date-time' },
+  // Says no more than `items` (the nested class's schema) already does.
+  [LIST_OF_OBJECTS_RULE]: { type: 'array' },
   [TEXT_OR_NUMBER_RULE]: (meta) => ({
     oneOf: [{ type: 'string', minLength: 1, maxLength: meta.constraints[0] as number }, { type: 'number' }],
   }),

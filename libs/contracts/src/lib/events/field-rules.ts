@@ -120,6 +120,8 @@ export const CalendarDate = (): PropertyDecorator =>
 export const Nested = (payloadClass: () => PayloadClass): PropertyDecorator =>
   allOf(IsObject(), ValidateNested(), Type(payloadClass));
 
+export const LIST_OF_OBJECTS_RULE = 'isListOfObjects';
+
 const isRecord = (value: unknown): boolean =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -132,7 +134,7 @@ export const NestedList = (payloadClass: () => PayloadClass, maxItems: number): 
     IsArray(),
     ArrayMaxSize(maxItems),
     ValidateBy({
-      name: 'isListOfObjects',
+      name: LIST_OF_OBJECTS_RULE,
       validator: {
         validate: (value: unknown) => !Array.isArray(value) || value.every(isRecord),
         defaultMessage: (args) =>

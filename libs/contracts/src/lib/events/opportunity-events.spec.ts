@@ -5,6 +5,7 @@ const opened = {
   leadId: '0b9f3c56-54a5-4f7e-9a57-2f1f4b2d6c11',
   name: 'ACME Logistics - fleet analytics',
   owner: 'ana@example.com',
+  pipeline: 'new-business',
   stage: 'discovery',
   probability: 20,
   amount: { amountMinor: 4_800_000, currency: 'EUR' },

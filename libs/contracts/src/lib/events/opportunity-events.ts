@@ -1,4 +1,4 @@
-import { IsIn, IsUUID } from 'class-validator';
+import { IsBoolean, IsIn, IsUUID } from 'class-validator';
 import { CalendarDate, Nested, Optional, Percentage, Text } from './field-rules';
 import { Money } from './value-objects';
 
@@ -8,7 +8,7 @@ import { Money } from './value-objects';
  * reports group by them.
  */
 
-export const FORECAST_CATEGORIES = ['pipeline', 'best_case', 'commit', 'omitted'] as const;
+export const FORECAST_CATEGORIES = ['pipeline', 'best_case', 'commit', 'closed', 'omitted'] as const;
 export type ForecastCategory = (typeof FORECAST_CATEGORIES)[number];
 
 export const OPPORTUNITY_LOSS_REASONS = [
@@ -26,35 +26,50 @@ const NAME_LENGTH = 200;
 const STAGE_LENGTH = 50;
 const OWNER_LENGTH = 200;
 const REASON_LENGTH = 500;
+const NOTE_LENGTH = 2000;
+const PIPELINE_LENGTH = 50;
 
 export class OpportunityOpenedData {
   @IsUUID() readonly opportunityId!: string;
   /** The lead it was converted from. */
   @IsUUID() readonly leadId!: string;
   @Text(NAME_LENGTH) readonly name!: string;
+  /** The buying company, when known. */
+  @Optional() @Text(NAME_LENGTH) readonly account?: string;
   /** The sales user's id, the same id their actor carries (`user:<id>`). */
   @Text(OWNER_LENGTH) readonly owner!: string;
+  /** The stage pipeline (config/pipelines.json) it moves through, chosen at opening. */
+  @Text(PIPELINE_LENGTH) readonly pipeline!: string;
   @Text(STAGE_LENGTH) readonly stage!: string;
   @Percentage() readonly probability!: number;
-  @Nested(() => Money) readonly amount!: Money;
+  /** Absent until someone names an amount (a lead converted without a budget). */
+  @Optional() @Nested(() => Money) readonly amount?: Money;
   @CalendarDate() readonly expectedCloseDate!: string;
   @IsIn(FORECAST_CATEGORIES) readonly forecastCategory!: ForecastCategory;
 }
 
-/** `probability` is the one that applies from now on: a stage change usually brings the stage's default. */
+/**
+ * `probability` and `forecastCategory` are the ones that apply from now on: the stage's defaults, or a
+ * rep's category override that outlives the move.
+ */
 export class OpportunityStageChangedData {
   @IsUUID() readonly opportunityId!: string;
   @Text(STAGE_LENGTH) readonly from!: string;
   @Text(STAGE_LENGTH) readonly to!: string;
   @Percentage() readonly probability!: number;
+  @Optional() @IsIn(FORECAST_CATEGORIES) readonly forecastCategory?: ForecastCategory;
+  /** Why; required when it moves back. */
+  @Optional() @Text(NOTE_LENGTH) readonly note?: string;
 }
 
 export class OpportunityAmountChangedData {
   @IsUUID() readonly opportunityId!: string;
-  @Nested(() => Money) readonly from!: Money;
+  /** Absent when the opportunity had no amount yet. */
+  @Optional() @Nested(() => Money) readonly from?: Money;
   @Nested(() => Money) readonly to!: Money;
 }
 
+/** One event per change, so the read side counts every push (slippage) and every pull-in. */
 export class OpportunityCloseDateChangedData {
   @IsUUID() readonly opportunityId!: string;
   @CalendarDate() readonly from!: string;
@@ -65,6 +80,9 @@ export class OpportunityForecastCategoryChangedData {
   @IsUUID() readonly opportunityId!: string;
   @IsIn(FORECAST_CATEGORIES) readonly from!: ForecastCategory;
   @IsIn(FORECAST_CATEGORIES) readonly to!: ForecastCategory;
+  /** True when a rep set it against the stage's default; false when it went back to the default. */
+  @Optional() @IsBoolean() readonly override?: boolean;
+  @Optional() @Text(NOTE_LENGTH) readonly note?: string;
 }
 
 export class OpportunityOwnerChangedData {
