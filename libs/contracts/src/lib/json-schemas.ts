@@ -2,7 +2,12 @@ import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
 import { IS_ISO31661_ALPHA_2, IS_ISO4217_CURRENCY_CODE, IS_RFC_3339 } from 'class-validator';
 import { targetConstructorToSchema } from 'class-validator-jsonschema';
 import { EVENT_CATALOG, EVENT_NAMES, type EventType } from './event-catalog';
-import { CALENDAR_DATE_RULE, INSTANT_RULE, LIST_OF_OBJECTS_RULE, TEXT_OR_NUMBER_RULE } from './events/field-rules';
+import {
+  CALENDAR_DATE_RULE,
+  INSTANT_RULE,
+  LIST_OF_OBJECTS_RULE,
+  TEXT_OR_NUMBER_RULE,
+} from './events/field-rules';
 import { QualificationEvidence, ScoreContribution } from './events/lead-events';
 import { Company, Contact, ExternalRef, Money, Utm } from './events/value-objects';
 

@@ -1,5 +1,5 @@
 import { IsBoolean, IsIn, IsUUID } from 'class-validator';
-import { CalendarDate, Nested, Optional, Percentage, Text } from './field-rules';
+import { CalendarDate, Nested, Optional, Percentage, Text, TextList } from './field-rules';
 import { Money } from './value-objects';
 
 /*
@@ -46,6 +46,8 @@ export class OpportunityOpenedData {
   @Optional() @Nested(() => Money) readonly amount?: Money;
   @CalendarDate() readonly expectedCloseDate!: string;
   @IsIn(FORECAST_CATEGORIES) readonly forecastCategory!: ForecastCategory;
+  /** Qualification criteria the lead met, which stages' exit criteria may ask for (e.g. `authority`). */
+  @Optional() @TextList(50, 100) readonly criteriaMet?: string[];
 }
 
 /**
@@ -109,7 +111,9 @@ export class OpportunityLostData {
 
 export class OpportunityReopenedData {
   @IsUUID() readonly opportunityId!: string;
-  /** The stage it reopens in. */
+  /** The stage it reopens in, with that stage's probability and category. */
   @Text(STAGE_LENGTH) readonly stage!: string;
+  @Percentage() readonly probability!: number;
+  @IsIn(FORECAST_CATEGORIES) readonly forecastCategory!: ForecastCategory;
   @Text(REASON_LENGTH) readonly reason!: string;
 }

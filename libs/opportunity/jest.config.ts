@@ -1,0 +1,5 @@
+export default {
+  displayName: 'opportunity',
+  preset: '../../jest.preset.js',
+  coverageDirectory: '../../coverage/libs/opportunity',
+};
