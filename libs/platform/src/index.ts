@@ -23,6 +23,7 @@ export {
 export { ManagedLifecycleConsumer, provideLifecycleConsumer } from './lib/lifecycle-consumers';
 export { reportUnreadableEvents } from './lib/unreadable-events';
 export { uuidParam, ApiUuidParam } from './lib/http/uuid-param';
+export { IfMatch, ApiIfMatchHeader, etagOf } from './lib/http/if-match';
 export {
   invalidRequest,
   readRequest,

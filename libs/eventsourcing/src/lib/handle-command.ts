@@ -83,6 +83,11 @@ export interface HandleCommandOptions<Event = DomainEvent, State = unknown> {
   readonly retry?: RetryPolicy;
   /** Fold from here rather than from the stream's start: for long streams whose state is small. */
   readonly snapshot?: StreamSnapshot<State>;
+  /**
+   * The revision the caller decided on (HTTP If-Match): a stream that moved on since refuses the
+   * command as `stale` instead of deciding it again on what the caller has not seen.
+   */
+  readonly expectedRevision?: StreamRevision;
   /** How the stream's events are stored; the lifecycle catalog's when absent. */
   readonly codec?: EventCodec<Event>;
   /**
@@ -204,6 +209,7 @@ export async function handleCommand<Command, State, Event>(
           options.dryRun ?? false,
           options.onUnreadable,
           options.snapshot,
+          options.expectedRevision,
         ),
       {
         ...policy,
@@ -231,6 +237,7 @@ async function decideAndAppendOnce<Command, State, Event>(
   dryRun: boolean,
   onUnreadable: UnreadableEventHandler | undefined,
   snapshot: StreamSnapshot<State> | undefined,
+  expectedRevision: StreamRevision | undefined,
 ): Promise<Decided<State, Event>> {
   const earlier: Event[] = [];
   const current = await aggregateStream(store, streamId, decider, {
@@ -242,6 +249,12 @@ async function decideAndAppendOnce<Command, State, Event>(
     ...(onUnreadable ? { onUnreadable } : {}),
   });
   if (earlier.length > 0) return { ...current, events: earlier, alreadyHandled: true };
+  if (expectedRevision !== undefined && current.revision !== expectedRevision) {
+    throw new DomainError(
+      'stale',
+      `stream ${streamId} is at revision ${current.revision ?? 'none'}, not ${expectedRevision}: read it again`,
+    );
+  }
   const decided = decider.decide(command, current.state);
   if (decided.length === 0) return { ...current, events: [], alreadyHandled: false };
   const toAppend = decided.map((event, index) => toEventToAppend(event, index, identity, context, codec));

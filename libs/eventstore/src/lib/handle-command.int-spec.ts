@@ -125,6 +125,23 @@ describe('handleCommand', () => {
     });
   });
 
+  it('refuses as stale a command decided on a revision that is no longer the last (If-Match)', async () => {
+    const leadId = randomUUID();
+    const stream = leadStreamId(leadId);
+    const record = (detail: string, expectedRevision?: bigint) =>
+      handleCommand(storage.events, engagements, identity, stream, { leadId, detail }, context(), {
+        ...(expectedRevision !== undefined ? { expectedRevision } : {}),
+      });
+    await record('/a');
+    await record('/b');
+
+    await expect(record('/c', 0n)).rejects.toMatchObject({
+      kind: 'stale',
+      message: expect.stringMatching(/revision 1, not 0/),
+    });
+    await expect(record('/c', 1n)).resolves.toMatchObject({ revision: 2n });
+  });
+
   it('does not decide a redelivered command again', async () => {
     const leadId = randomUUID();
     const ctx = context();

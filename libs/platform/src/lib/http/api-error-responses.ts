@@ -30,6 +30,7 @@ const DEFAULT_DESCRIPTION: Readonly<Record<number, string>> = {
   400: 'The request is malformed or invalid (`invalid_request`): each bad field or header and why',
   404: 'No such resource (`not_found`)',
   409: 'A conflict (`conflict`), or a request with this Idempotency-Key is still being processed (`idempotency_key_in_use`)',
+  412: 'If-Match names a revision that is no longer the last (`precondition_failed`): read it again',
   413: 'The body is larger than 4 MB (`payload_too_large`)',
   415: 'The body is not `application/json` (`unsupported_media_type`)',
   422: 'This Idempotency-Key was used for a different request (`idempotency_key_reused`)',

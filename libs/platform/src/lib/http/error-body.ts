@@ -28,6 +28,7 @@ export const ERROR_CODES = [
   'not_acceptable',
   'conflict',
   'idempotency_key_in_use',
+  'precondition_failed',
   'payload_too_large',
   'unsupported_media_type',
   'unprocessable',
@@ -47,6 +48,7 @@ const CODE_OF_STATUS: Readonly<Partial<Record<number, ErrorCode>>> = {
   405: 'method_not_allowed',
   406: 'not_acceptable',
   409: 'conflict',
+  412: 'precondition_failed',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
   422: 'unprocessable',
@@ -61,6 +63,7 @@ export const HTTP_STATUS_OF_DOMAIN_ERROR: Readonly<Record<DomainErrorKind, HttpS
   conflict: HttpStatus.CONFLICT,
   forbidden: HttpStatus.FORBIDDEN,
   precondition: HttpStatus.UNPROCESSABLE_ENTITY,
+  stale: HttpStatus.PRECONDITION_FAILED,
 };
 
 const REASON_PHRASE: Readonly<Record<number, string>> = {
@@ -71,6 +74,7 @@ const REASON_PHRASE: Readonly<Record<number, string>> = {
   405: 'Method Not Allowed',
   406: 'Not Acceptable',
   409: 'Conflict',
+  412: 'Precondition Failed',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Entity',
