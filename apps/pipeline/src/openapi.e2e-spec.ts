@@ -301,6 +301,129 @@ describe('OpenAPI document of the pipeline', () => {
     expectDocumented(answers);
   });
 
+  it('documents every status and body the opportunity routes really answer, from a conversion onwards', async () => {
+    const fit = {
+      source: 'web_form',
+      contact: { email: `${randomUUID()}@kunde.example`, jobTitle: 'Head of Sales Operations' },
+      company: { name: 'Kunde', size: 400, industry: 'software', country: 'DE' },
+    };
+    const { leadId } = (await http().post('/leads').send(fit).expect(202)).body;
+    for (const activity of ['demo_requested', 'pricing_page_view']) {
+      await http()
+        .post(`/leads/${leadId}/engagements`)
+        .send({ activity, occurredAt: new Date().toISOString() })
+        .expect(202);
+    }
+    await eventually(async () =>
+      (await http().get(`/leads/${leadId}/sales`)).body.owner ? true : undefined,
+    );
+    await http().post(`/leads/${leadId}/accept`).expect(200);
+    for (const criterion of ['budget', 'authority', 'need']) {
+      await http()
+        .post(`/leads/${leadId}/qualification`)
+        .send({
+          framework: 'bant',
+          criterion,
+          value: 'met',
+          evidence: 'on the call',
+          ...(criterion === 'budget' ? { amount: { value: '80000.00', currency: 'EUR' } } : {}),
+        })
+        .expect(200);
+    }
+    const { opportunityId } = (await http().post(`/leads/${leadId}/convert`).expect(200)).body;
+    const opened = await eventually(async () => {
+      const response = await http().get(`/opportunities/${opportunityId}`);
+      return response.status === 200 ? response : undefined;
+    });
+    const path = (route: string) => `/opportunities/${opportunityId}/${route}`;
+
+    const answers: Array<[path: string, method: string, response: Response]> = [
+      ['/pipelines', 'get', await http().get('/pipelines')],
+      ['/opportunities/{id}', 'get', opened],
+      ['/opportunities/{id}', 'get', await http().get(`/opportunities/${randomUUID()}`)],
+      ['/opportunities/{id}', 'get', await http().get('/opportunities/not-a-uuid')],
+      ['/opportunities', 'get', await http().get('/opportunities?status=open&limit=10')],
+      ['/opportunities', 'get', await http().get('/opportunities?status=pending')],
+      ['/opportunities/{id}/stage', 'post', await http().post(path('stage')).send({ to: 'closed_won' })],
+      [
+        '/opportunities/{id}/stage',
+        'post',
+        await http().post(path('stage')).set('If-Match', '"0"').send({ to: 'negotiation' }),
+      ],
+      [
+        '/opportunities/{id}/stage',
+        'post',
+        await http().post(path('stage')).set('If-Match', '"0"').send({ to: 'proposal' }),
+      ],
+      [
+        '/opportunities/{id}/close-date',
+        'post',
+        await http().post(path('close-date')).send({ expectedCloseDate: '2027-09-30' }),
+      ],
+      [
+        '/opportunities/{id}/forecast-category',
+        'post',
+        await http().post(path('forecast-category')).send({ category: 'commit', note: 'CFO said yes' }),
+      ],
+      [
+        '/opportunities/{id}/amount',
+        'post',
+        await http().post(path('amount')).send({ amount: '0.00', currency: 'EUR' }),
+      ],
+      [
+        '/opportunities/{id}/amount',
+        'post',
+        await http().post(path('amount')).send({ amount: '95000.50', currency: 'EUR' }),
+      ],
+      [
+        '/opportunities/{id}/owner',
+        'post',
+        await http().post(path('owner')).send({ owner: 'lukas@acme.example', team: 'dach-enterprise' }),
+      ],
+      ['/opportunities/{id}/won', 'post', await http().post(path('won')).send({ closedAt: '2027-01-15' })],
+      [
+        '/opportunities/{id}/amount',
+        'post',
+        await http().post(path('amount')).send({ amount: '1.00', currency: 'EUR' }),
+      ],
+      [
+        '/opportunities/{id}/reopen',
+        'post',
+        await http().post(path('reopen')).send({ note: 'not countersigned' }),
+      ],
+      [
+        '/opportunities/{id}/lost',
+        'post',
+        await http().post(path('lost')).send({ reason: 'competitor', competitor: 'Rival' }),
+      ],
+      ['/opportunities/{id}/history', 'get', await http().get(path('history'))],
+    ];
+    const statuses = answers.map(([route, method, response]) => `${method} ${route} ${response.status}`);
+    expect(statuses).toEqual([
+      'get /pipelines 200',
+      'get /opportunities/{id} 200',
+      'get /opportunities/{id} 404',
+      'get /opportunities/{id} 400',
+      'get /opportunities 200',
+      'get /opportunities 400',
+      'post /opportunities/{id}/stage 400',
+      'post /opportunities/{id}/stage 200',
+      'post /opportunities/{id}/stage 412',
+      'post /opportunities/{id}/close-date 200',
+      'post /opportunities/{id}/forecast-category 200',
+      'post /opportunities/{id}/amount 400',
+      'post /opportunities/{id}/amount 200',
+      'post /opportunities/{id}/owner 200',
+      'post /opportunities/{id}/won 200',
+      'post /opportunities/{id}/amount 409',
+      'post /opportunities/{id}/reopen 200',
+      'post /opportunities/{id}/lost 200',
+      'get /opportunities/{id}/history 200',
+    ]);
+    expect(opened.headers.etag).toBe('"0"');
+    expectDocumented(answers);
+  });
+
   function expectDocumented(
     answers: ReadonlyArray<[path: string, method: string, response: Response]>,
   ): void {

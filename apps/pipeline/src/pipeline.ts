@@ -1,5 +1,6 @@
 import { LeadCaptureModule } from '@leadledger/lead-capture';
 import { MarketingScoringModule } from '@leadledger/marketing-scoring';
+import { OpportunityModule } from '@leadledger/opportunity';
 import { SalesAcceptanceModule } from '@leadledger/sales-acceptance';
 import type { ServiceDefinition } from '@leadledger/platform';
 
@@ -11,8 +12,12 @@ export const PIPELINE: ServiceDefinition = {
   service: 'pipeline',
   title: 'leadledger pipeline',
   eventStoreUrl: 'pglite://./.data',
-  modules: [LeadCaptureModule, MarketingScoringModule, SalesAcceptanceModule],
-  requestClasses: [...LeadCaptureModule.requestClasses, ...SalesAcceptanceModule.requestClasses],
+  modules: [LeadCaptureModule, MarketingScoringModule, SalesAcceptanceModule, OpportunityModule],
+  requestClasses: [
+    ...LeadCaptureModule.requestClasses,
+    ...SalesAcceptanceModule.requestClasses,
+    ...OpportunityModule.requestClasses,
+  ],
   requireKafka: false,
   relay: true,
 };

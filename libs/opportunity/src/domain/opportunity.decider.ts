@@ -17,6 +17,7 @@ export interface Opportunity {
   readonly name: string;
   readonly account?: string;
   readonly owner: string;
+  readonly team?: string;
   readonly pipeline: string;
   /** The open stage it is in, or was in when it closed. */
   readonly stage: string;
@@ -43,6 +44,7 @@ export type OpportunityCommand =
       readonly name: string;
       readonly account?: string;
       readonly owner: string;
+      readonly team?: string;
       readonly pipeline: Pipeline;
       readonly amount?: Money;
       readonly expectedCloseDate: string;
@@ -65,7 +67,12 @@ export type OpportunityCommand =
       readonly category?: ForecastCategory;
       readonly note?: string;
     }
-  | { readonly type: 'ChangeOwner'; readonly opportunityId: string; readonly owner: string }
+  | {
+      readonly type: 'ChangeOwner';
+      readonly opportunityId: string;
+      readonly owner: string;
+      readonly team?: string;
+    }
   | {
       readonly type: 'Win';
       readonly opportunityId: string;
@@ -139,7 +146,12 @@ export function decide(command: OpportunityCommand, state: OpportunityState): Op
         : [
             {
               type: 'OpportunityOwnerChanged',
-              data: { opportunityId: opportunity.opportunityId, from: opportunity.owner, to: command.owner },
+              data: {
+                opportunityId: opportunity.opportunityId,
+                from: opportunity.owner,
+                to: command.owner,
+                ...(command.team ? { team: command.team } : {}),
+              },
             },
           ];
     case 'Win':
@@ -201,8 +213,12 @@ export function evolve(state: OpportunityState, event: OpportunityEvent): Opport
         },
       };
     }
-    case 'OpportunityOwnerChanged':
-      return { ...state, opportunity: { ...opportunity, owner: event.data.to } };
+    case 'OpportunityOwnerChanged': {
+      // Another owner, another team: a team the event does not name is not known to be the same.
+      const { team: _team, ...rest } = opportunity;
+      const { to, team } = event.data;
+      return { ...state, opportunity: { ...rest, owner: to, ...(team ? { team } : {}) } };
+    }
     case 'OpportunityWon':
       return {
         status: 'won',
@@ -249,8 +265,18 @@ function open(
   state: OpportunityState,
 ): OpportunityEvent[] {
   if (state.status !== 'none') return [];
-  const { opportunityId, leadId, name, account, owner, pipeline, amount, expectedCloseDate, criteriaMet } =
-    command;
+  const {
+    opportunityId,
+    leadId,
+    name,
+    account,
+    owner,
+    team,
+    pipeline,
+    amount,
+    expectedCloseDate,
+    criteriaMet,
+  } = command;
   const stage = firstStage(pipeline);
   return [
     {
@@ -261,6 +287,7 @@ function open(
         name,
         ...(account ? { account } : {}),
         owner,
+        ...(team ? { team } : {}),
         pipeline: pipeline.id,
         stage: stage.id,
         probability: stage.probability,

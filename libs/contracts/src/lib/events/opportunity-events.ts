@@ -28,6 +28,7 @@ const OWNER_LENGTH = 200;
 const REASON_LENGTH = 500;
 const NOTE_LENGTH = 2000;
 const PIPELINE_LENGTH = 50;
+const TEAM_LENGTH = 50;
 
 export class OpportunityOpenedData {
   @IsUUID() readonly opportunityId!: string;
@@ -38,6 +39,8 @@ export class OpportunityOpenedData {
   @Optional() @Text(NAME_LENGTH) readonly account?: string;
   /** The sales user's id, the same id their actor carries (`user:<id>`). */
   @Text(OWNER_LENGTH) readonly owner!: string;
+  /** The owner's sales team, whose managers may act on it. */
+  @Optional() @Text(TEAM_LENGTH) readonly team?: string;
   /** The stage pipeline (config/pipelines.json) it moves through, chosen at opening. */
   @Text(PIPELINE_LENGTH) readonly pipeline!: string;
   @Text(STAGE_LENGTH) readonly stage!: string;
@@ -91,6 +94,8 @@ export class OpportunityOwnerChangedData {
   @IsUUID() readonly opportunityId!: string;
   @Text(OWNER_LENGTH) readonly from!: string;
   @Text(OWNER_LENGTH) readonly to!: string;
+  /** The new owner's team, when it is known. */
+  @Optional() @Text(TEAM_LENGTH) readonly team?: string;
 }
 
 /** `amount` is what was signed, which may differ from the last forecast amount. */

@@ -1,0 +1,5 @@
+export default {
+  displayName: 'app-opportunity',
+  preset: '../../jest.preset.js',
+  coverageDirectory: '../../coverage/apps/opportunity',
+};
