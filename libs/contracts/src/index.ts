@@ -18,3 +18,4 @@ export {
 } from './lib/events/field-rules';
 export * from './lib/money';
 export * from './lib/config-issues';
+export * from './lib/lead-identity';

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { LEAD_IDENTITY_CLAIMED, identityStreamId, type LeadIdentityClaim } from '@leadledger/contracts';
 import {
   DEFAULT_COMMAND_RETRY,
   WrongExpectedRevisionError,
@@ -6,15 +6,6 @@ import {
   retry,
   type EventStore,
 } from '@leadledger/eventsourcing';
-
-/** Bookkeeping of lead-capture's own, not a lifecycle event: the relay publishes catalog events only. */
-const IDENTITY_CLAIMED = 'leadledger.internal.lead-identity-claimed';
-
-interface IdentityClaim {
-  readonly leadId: string;
-  /** `email` or `external`: what kind of key, never the key itself (it may be personal data). */
-  readonly keyKind: string;
-}
 
 /**
  * Keeps "one lead per identity key" in the event store itself: each key claims its own stream,
@@ -46,20 +37,16 @@ export class IdentityRegistry {
   }
 
   async ownerOf(key: string): Promise<string | undefined> {
-    const [claim] = await this.store.readStream(streamOf(key), { maxCount: 1 });
-    return (claim?.data as IdentityClaim | undefined)?.leadId;
+    const [claim] = await this.store.readStream(identityStreamId(key), { maxCount: 1 });
+    return (claim?.data as LeadIdentityClaim | undefined)?.leadId;
   }
 
   private async claim(key: string, leadId: string): Promise<void> {
-    const data: IdentityClaim = { leadId, keyKind: key.slice(0, key.indexOf(':')) };
+    const data: LeadIdentityClaim = { leadId, keyKind: key.slice(0, key.indexOf(':')) };
     await this.store.append(
-      streamOf(key),
-      [{ id: deriveEventId(leadId, `identity:${key}`), type: IDENTITY_CLAIMED, data }],
+      identityStreamId(key),
+      [{ id: deriveEventId(leadId, `identity:${key}`), type: LEAD_IDENTITY_CLAIMED, data }],
       { expectedRevision: 'no_stream' },
     );
   }
-}
-
-function streamOf(key: string): string {
-  return `identity-${createHash('sha256').update(key).digest('hex')}`;
 }

@@ -24,6 +24,7 @@ export { ManagedLifecycleConsumer, provideLifecycleConsumer } from './lib/lifecy
 export { reportUnreadableEvents } from './lib/unreadable-events';
 export { uuidParam, ApiUuidParam } from './lib/http/uuid-param';
 export { IfMatch, ApiIfMatchHeader, etagOf } from './lib/http/if-match';
+export { AcceptsMediaTypes } from './lib/http/json-bodies-only.guard';
 export {
   invalidRequest,
   readRequest,

@@ -1,4 +1,4 @@
-import type { Contact, ExternalRef } from '@leadledger/contracts';
+import { externalIdentityKey, type Contact, type ExternalRef } from '@leadledger/contracts';
 import { normalizeEmail } from './email-address';
 
 export { normalizeEmail } from './email-address';
@@ -23,6 +23,6 @@ export function hasHandle({ contact, externalRef }: IdentifiedBy): boolean {
 export function identityKeysOf({ contact, externalRef }: IdentifiedBy): string[] {
   const keys: string[] = [];
   if (contact.email) keys.push(`email:${normalizeEmail(contact.email)}`);
-  if (externalRef) keys.push(`external:${externalRef.system.trim().toLowerCase()}:${externalRef.id.trim()}`);
+  if (externalRef) keys.push(externalIdentityKey(externalRef));
   return keys;
 }
