@@ -75,6 +75,7 @@ const ROUTE_ROLES: Readonly<Record<string, readonly Role[]>> = {
   'POST /opportunities/:id/won': ['manager', 'admin'],
   'POST /opportunities/:id/lost': ['manager', 'admin'],
   'POST /opportunities/:id/reopen': ['manager', 'admin'],
+  'POST /imports/opportunities': ['admin'],
   'GET /admin/dead-letters': ['admin'],
   'POST /admin/dead-letters/:id/replay': ['admin'],
   'POST /admin/api-keys': ['admin'],

@@ -11,7 +11,10 @@ import {
 } from '@leadledger/platform';
 import { Module } from '@nestjs/common';
 import { conversionOpening } from './consumers/conversion-opening.consumer';
+import { ImportsController } from './http/imports.controller';
 import { OpportunitiesController } from './http/opportunities.controller';
+import { OpportunityImporter } from './imports/opportunity-importer';
+import { OpportunityImportLine, StageEntry } from './domain/opportunity-import';
 import { OPPORTUNITY_REQUEST_CLASSES } from './http/opportunity-requests';
 import { DEFAULT_PIPELINES_PATH, loadPipelines, type LoadedPipelines } from './load-pipelines';
 import { OpportunityMetrics } from './opportunity-metrics';
@@ -22,7 +25,7 @@ import { CONVERSION_OPENING, OPPORTUNITY_PROJECTIONS, PIPELINES } from './tokens
 
 /** Opening opportunities from conversions, and every change to them over HTTP. */
 @Module({
-  controllers: [OpportunitiesController],
+  controllers: [OpportunitiesController, ImportsController],
   providers: [
     // PIPELINES names another file; a bad one stops the service at start, naming the rule.
     {
@@ -36,6 +39,12 @@ import { CONVERSION_OPENING, OPPORTUNITY_PROJECTIONS, PIPELINES } from './tokens
       useFactory: (store: EventStore, clock: Clock, pipelines: LoadedPipelines, metrics: LeadledgerMetrics) =>
         new OpportunityService(store, clock, pipelines, reportUnreadableEvents(metrics)),
     },
+    {
+      provide: OpportunityImporter,
+      inject: [EVENT_STORE, PIPELINES],
+      useFactory: (store: EventStore, pipelines: LoadedPipelines) =>
+        new OpportunityImporter(store, pipelines.config),
+    },
     provideProjections(OPPORTUNITY_PROJECTIONS, 'opportunity', [opportunitiesProjection]),
     OpportunityMetrics,
     OpportunityOwnership,
@@ -47,5 +56,5 @@ import { CONVERSION_OPENING, OPPORTUNITY_PROJECTIONS, PIPELINES } from './tokens
   exports: [OpportunityService],
 })
 export class OpportunityModule {
-  static readonly requestClasses = OPPORTUNITY_REQUEST_CLASSES;
+  static readonly requestClasses = [...OPPORTUNITY_REQUEST_CLASSES, OpportunityImportLine, StageEntry];
 }

@@ -25,6 +25,7 @@ export { reportUnreadableEvents } from './lib/unreadable-events';
 export { uuidParam, ApiUuidParam } from './lib/http/uuid-param';
 export { IfMatch, ApiIfMatchHeader, etagOf } from './lib/http/if-match';
 export { AcceptsMediaTypes } from './lib/http/json-bodies-only.guard';
+export { ndjsonLines, type NdjsonLine } from './lib/http/ndjson-lines';
 export {
   invalidRequest,
   readRequest,

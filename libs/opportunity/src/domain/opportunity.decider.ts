@@ -13,7 +13,7 @@ import {
 /** An opportunity as it stands: what the forecast is made of. */
 export interface Opportunity {
   readonly opportunityId: string;
-  readonly leadId: string;
+  readonly leadId?: string;
   readonly name: string;
   readonly account?: string;
   readonly owner: string;

@@ -16,7 +16,7 @@ export interface AmountView {
 
 export interface OpportunityView {
   readonly opportunityId: string;
-  readonly leadId: string;
+  readonly leadId?: string;
   readonly name: string;
   readonly account?: string;
   readonly owner: string;
@@ -65,7 +65,6 @@ export const OPPORTUNITY_VIEW_SCHEMA: SchemaObject = {
   type: 'object',
   required: [
     'opportunityId',
-    'leadId',
     'name',
     'owner',
     'pipeline',

@@ -32,8 +32,8 @@ const TEAM_LENGTH = 50;
 
 export class OpportunityOpenedData {
   @IsUUID() readonly opportunityId!: string;
-  /** The lead it was converted from. */
-  @IsUUID() readonly leadId!: string;
+  /** The lead it was converted from; absent for one imported from a CRM with no lead of ours behind it. */
+  @Optional() @IsUUID() readonly leadId?: string;
   @Text(NAME_LENGTH) readonly name!: string;
   /** The buying company, when known. */
   @Optional() @Text(NAME_LENGTH) readonly account?: string;
