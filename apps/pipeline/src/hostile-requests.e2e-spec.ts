@@ -506,6 +506,59 @@ describe('hostile requests', () => {
       await check('sales hostile', bodies, { numRuns: 600, seconds: 10, checkLiveness: true });
     }, 40_000);
 
+    /** The opportunity routes' bodies, sent to an opportunity that does not exist: read and refused first. */
+    const opportunityBodies = () =>
+      fc.oneof(
+        fc
+          .record(
+            { to: fc.constantFrom('proposal', 'closed_won', 'demo'), note: text(2000) },
+            { requiredKeys: ['to'] },
+          )
+          .map((body) => ({ route: 'stage', body })),
+        fc
+          .record({
+            amount: fc.oneof(
+              fc.stringMatching(/^\d{1,16}(\.\d{1,4})?$/),
+              fc.constantFrom('-1', '1e9', '0.001'),
+            ),
+            currency: fc.constantFrom('EUR', 'JPY', 'eur', 'XXX'),
+          })
+          .map((body) => ({ route: 'amount', body })),
+        fc
+          .record({ expectedCloseDate: fc.constantFrom('2027-03-31', '2027-02-30', '31.03.2027') })
+          .map((body) => ({ route: 'close-date', body })),
+        fc
+          .record(
+            { category: fc.constantFrom('commit', 'closed', 'certain'), note: text(2000) },
+            { requiredKeys: [] },
+          )
+          .map((body) => ({ route: 'forecast-category', body })),
+        fc
+          .record(
+            {
+              reason: fc.constantFrom('price', 'vibes'),
+              competitor: text(200),
+              closedAt: fc.constantFrom('2027-01-01', 'yesterday'),
+            },
+            { requiredKeys: ['reason'] },
+          )
+          .map((body) => ({ route: 'lost', body })),
+        fc
+          .record({ note: text(500), stage: text(50) }, { requiredKeys: ['note'] })
+          .map((body) => ({ route: 'reopen', body })),
+      );
+
+    it('refuses hostile fields on the opportunity routes with a 400 naming the field, and stays live', async () => {
+      const opportunityId = randomUUID();
+      const bodies = fc
+        .tuple(opportunityBodies(), fieldName, hostileValue)
+        .map(([{ route, body }, key, value]) => ({
+          path: `/opportunities/${opportunityId}/${route}`,
+          json: withRawField(body, '', key, value).json,
+        }));
+      await check('opportunity hostile', bodies, { numRuns: 600, seconds: 10, checkLiveness: true });
+    }, 40_000);
+
     it('answers random JSON on every route without a 5xx', async () => {
       const paths = fc.constantFrom(
         '/leads',
@@ -515,6 +568,9 @@ describe('hostile requests', () => {
         `/leads/${randomUUID()}/reject`,
         `/leads/${randomUUID()}/reassign`,
         `/leads/${randomUUID()}/disqualify`,
+        `/opportunities/${randomUUID()}/stage`,
+        `/opportunities/${randomUUID()}/amount`,
+        `/opportunities/${randomUUID()}/won`,
       );
       const bodies = fc.oneof(
         fc.tuple(paths, fc.json({ maxDepth: 5 })).map(([path, json]) => ({ path, json })),
