@@ -26,6 +26,8 @@ import {
   etagOf,
   IfMatch,
   ManagedProjections,
+  queryLimit,
+  queryText,
   requestBodyOf,
   uuidParam,
 } from '@leadledger/platform';
@@ -129,20 +131,20 @@ export class OpportunitiesController {
   @ApiResponse({ status: 200, description: 'A page', schema: OPPORTUNITY_PAGE_SCHEMA })
   @ApiErrorResponses(400)
   async list(@CurrentPrincipal() caller: Principal, @Query() query: Record<string, unknown>) {
-    const limit = limitParam(query.limit);
-    const status = textParam('status', query.status);
+    const limit = queryLimit(query.limit, { max: MAX_PAGE, fallback: 100 });
+    const status = queryText('status', query.status);
     if (status !== undefined && !['open', 'won', 'lost'].includes(status)) {
       throw invalid('status', 'must be open, won or lost');
     }
-    const after = textParam('after', query.after);
+    const after = queryText('after', query.after);
     if (after !== undefined && !/^[0-9a-f-]{36}$/i.test(after))
       throw invalid('after', 'must be the `next` of a page');
     const { sql, schema } = this.projections.readModels;
     const rows = await opportunitiesWhere(sql, schema, {
-      ...scopeOf(caller, textParam('owner', query.owner)),
-      ...optional('stage', textParam('stage', query.stage)),
+      ...scopeOf(caller, queryText('owner', query.owner)),
+      ...optional('stage', queryText('stage', query.stage)),
       ...optional('status', status as 'open' | 'won' | 'lost' | undefined),
-      ...optional('pipeline', textParam('pipeline', query.pipeline)),
+      ...optional('pipeline', queryText('pipeline', query.pipeline)),
       ...optional('after', after),
       limit,
     });
@@ -486,20 +488,4 @@ function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]
 
 function invalid(field: string, reason: string): DomainError {
   return new DomainError('invalid', 'invalid request', [{ field, reason }]);
-}
-
-function textParam(name: string, value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.length === 0 || value.length > 200) {
-    throw invalid(name, 'must be one text of 1 to 200 characters');
-  }
-  return value;
-}
-
-function limitParam(value: unknown): number {
-  if (value === undefined) return 100;
-  const limit = typeof value === 'string' && /^\d{1,4}$/.test(value) ? Number(value) : NaN;
-  if (!(limit >= 1 && limit <= MAX_PAGE))
-    throw invalid('limit', `must be a whole number from 1 to ${MAX_PAGE}`);
-  return limit;
 }

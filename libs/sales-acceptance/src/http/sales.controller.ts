@@ -12,6 +12,8 @@ import {
   ApiErrorResponses,
   ApiUuidParam,
   ManagedProjections,
+  queryLimit,
+  queryText,
   requestBodyOf,
   uuidParam,
 } from '@leadledger/platform';
@@ -92,9 +94,12 @@ export class SalesController {
     @Query('team') team?: unknown,
     @Query('limit') limit?: unknown,
   ): Promise<{ leads: SalesLeadView[] }> {
-    const filter = this.queueFilterFor(caller, textParam('owner', owner), textParam('team', team));
+    const filter = this.queueFilterFor(caller, queryText('owner', owner), queryText('team', team));
     const { sql, schema } = this.projections.readModels;
-    const leads = await queueOf(sql, schema, { ...filter, limit: limitParam(limit) });
+    const leads = await queueOf(sql, schema, {
+      ...filter,
+      limit: queryLimit(limit, { max: MAX_QUEUE, fallback: MAX_QUEUE }),
+    });
     const now = this.clock.now();
     return { leads: leads.map((lead) => this.viewOf(lead, now)) };
   }
@@ -250,7 +255,7 @@ export class SalesController {
   })
   @ApiErrorResponses(400, 403)
   async reps(@CurrentPrincipal() caller: Principal, @Query('team') team?: unknown) {
-    const asked = textParam('team', team) ?? (hasAnyRole(caller, ['admin']) ? undefined : caller.team);
+    const asked = queryText('team', team) ?? (hasAnyRole(caller, ['admin']) ? undefined : caller.team);
     if (asked === undefined && !hasAnyRole(caller, ['admin'])) {
       throw new ForbiddenException('a manager without a team sees no roster');
     }
@@ -329,25 +334,4 @@ function causeOf(caller: Principal): SalesCause {
     causationId: randomUUID(),
     correlationId: currentCorrelationId() ?? randomUUID(),
   };
-}
-
-function textParam(name: string, value: unknown): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.length === 0 || value.length > 200) {
-    throw new DomainError('invalid', 'invalid request', [
-      { field: name, reason: 'must be one text of 1 to 200 characters' },
-    ]);
-  }
-  return value;
-}
-
-function limitParam(value: unknown): number {
-  if (value === undefined) return MAX_QUEUE;
-  const limit = typeof value === 'string' && /^\d{1,4}$/.test(value) ? Number(value) : NaN;
-  if (!(limit >= 1 && limit <= MAX_QUEUE)) {
-    throw new DomainError('invalid', 'invalid request', [
-      { field: 'limit', reason: `must be a whole number from 1 to ${MAX_QUEUE}` },
-    ]);
-  }
-  return limit;
 }
