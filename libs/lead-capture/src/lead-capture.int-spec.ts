@@ -33,6 +33,7 @@ describe('lead-capture on PostgreSQL and Kafka', () => {
   let recorder: TopicRecorder;
   let received: ReceivedMessage[];
 
+  // Services start and join consumer groups: slower than the global 30 s guard when every suite runs at once.
   beforeAll(async () => {
     const env = await realServicesEnvironment(schema);
     const brokers = env.KAFKA_BROKERS.split(',');
@@ -47,7 +48,7 @@ describe('lead-capture on PostgreSQL and Kafka', () => {
       createPartitioner: Partitioners.DefaultPartitioner,
     });
     await producer.connect();
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await Promise.allSettled([producer?.disconnect(), recorder?.stop()]);

@@ -27,6 +27,7 @@ describe('marketing-scoring on PostgreSQL and Kafka', () => {
   let producer: Producer;
   let recorder: TopicRecorder;
 
+  // Services start and join consumer groups: slower than the global 30 s guard when every suite runs at once.
   beforeAll(async () => {
     const env = await realServicesEnvironment(schema);
     const brokers = env.KAFKA_BROKERS.split(',');
@@ -37,7 +38,7 @@ describe('marketing-scoring on PostgreSQL and Kafka', () => {
       createPartitioner: Partitioners.DefaultPartitioner,
     });
     await producer.connect();
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await Promise.allSettled([producer?.disconnect(), recorder?.stop()]);

@@ -33,6 +33,7 @@ class FragileModule {}
 
 describe('dead letters', () => {
   let app: INestApplication;
+  // Services start and join consumer groups: slower than the global 30 s guard when every suite runs at once.
   beforeAll(async () => {
     app = await startServiceApp(
       {
@@ -44,7 +45,7 @@ describe('dead letters', () => {
       },
       { EVENT_STORE: 'pglite://memory', LOG_LEVEL: 'silent', LEADLEDGER_ADMIN_KEY: TEST_ADMIN_KEY },
     );
-  });
+  }, 120_000);
   afterAll(() => app.close());
 
   it('keeps what a consumer gave up on, lists it to an admin, and replays it to that consumer after a fix', async () => {
