@@ -36,7 +36,14 @@ import {
   type SalesLead,
   type SalesState,
 } from './domain/sales-lead.decider';
-import { assignmentCandidates, segmentOf, teamOf, teamOfRep, type SalesTeam } from './domain/sales-team';
+import {
+  assignmentCandidates,
+  repsWhoMayTake,
+  segmentOf,
+  teamOf,
+  teamOfRep,
+  type SalesTeam,
+} from './domain/sales-team';
 import type { LoadedSalesConfig } from './load-sales-config';
 
 export const SALES_ACCEPTANCE_SOURCE = '/leadledger/sales-acceptance';
@@ -106,10 +113,11 @@ export class SalesAcceptanceService {
     const lead = await this.leadIfAt(leadId, 'mql');
     if (!lead) return undefined;
     const now = this.clock.now();
-    const available = await this.availability(now);
+    const forAssignment = { country: lead.country, companySize: lead.companySize };
+    const available = await this.availability(now, repsWhoMayTake(this.config.team, forAssignment));
     const candidates = assignmentCandidates(
       this.config.team,
-      { country: lead.country, companySize: lead.companySize },
+      forAssignment,
       (rep) => available.get(rep) ?? true,
     );
     const rep = await this.pickRep(leadId, candidates.team, candidates.reps, undefined, cause);
@@ -150,10 +158,9 @@ export class SalesAcceptanceService {
     if (!team?.sla.reassignOnBreach || lead?.stage !== 'assigned' || lead.assignment?.owner !== owner) {
       return outcome;
     }
-    const available = await this.availability(now);
-    const others = team.reps
-      .map(({ id }) => id)
-      .filter((rep) => rep !== owner && (available.get(rep) ?? true));
+    const teamReps = team.reps.map(({ id }) => id).filter((rep) => rep !== owner);
+    const available = await this.availability(now, teamReps);
+    const others = teamReps.filter((rep) => available.get(rep) ?? true);
     if (others.length === 0) return outcome;
     const to = await this.pickRep(leadId, team, others, owner, cause);
     // A cause of its own: on the lead's stream, the firing's cause already names the breach.
@@ -299,9 +306,8 @@ export class SalesAcceptanceService {
     return state;
   }
 
-  /** Who of every configured rep assignment may pick now. Reps are few; their streams are short. */
-  private async availability(now: Date): Promise<Map<string, boolean>> {
-    const reps = this.config.team.teams.flatMap(({ reps: teamReps }) => teamReps.map(({ id }) => id));
+  /** Which of these reps assignment may pick now: one short stream each, read for the reps in question only. */
+  private async availability(now: Date, reps: readonly string[]): Promise<Map<string, boolean>> {
     const states = await Promise.all(reps.map(async (rep) => [rep, await this.availabilityOf(rep)] as const));
     return new Map(states.map(([rep, state]) => [rep, isAvailableAt(state, now)]));
   }

@@ -7,6 +7,7 @@ import {
   assignmentCandidates,
   nextInRotation,
   parseSalesTeamConfig,
+  repsWhoMayTake,
   segmentOf,
   teamOf,
   teamOfRep,
@@ -583,6 +584,18 @@ describe('sales team config', () => {
         'dan@acme.example',
         'eve@acme.example',
       ]);
+    });
+
+    it('names every rep it may ask about, and only those: whose availability is worth reading', () => {
+      for (const lead of [{ country: 'AT', companySize: 300 }, { country: 'US', companySize: 20 }, {}]) {
+        const asked = new Set<string>();
+        const recordAsked = (rep: string) => {
+          asked.add(rep);
+          return false;
+        };
+        assign(lead, recordAsked);
+        expect(new Set(repsWhoMayTake(config, lead))).toEqual(asked);
+      }
     });
 
     it('matches a lead of unknown size only through "*" segments, and one of unknown country only through "*" territories', () => {

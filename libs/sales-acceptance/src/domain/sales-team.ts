@@ -420,6 +420,35 @@ export interface AssignmentCandidates {
   readonly fallback?: FallbackReason;
 }
 
+/** The teams whose rules take the lead, in order, each with its reps whose own filters take it too. */
+export function matchingTeams(
+  config: SalesTeamConfig,
+  lead: LeadForAssignment,
+): { readonly team: SalesTeam; readonly reps: readonly string[] }[] {
+  const segment = segmentOf(config, lead.companySize);
+  const matches = (list: readonly string[] | '*', value: string | undefined) =>
+    list === EVERYTHING || (value !== undefined && list.includes(value));
+  return config.teams
+    .filter((team) => team.id !== config.fallbackTeam)
+    .filter((team) => matches(team.territories, lead.country) && matches(team.segments, segment))
+    .map((team) => ({
+      team,
+      reps: team.reps
+        .filter(
+          (rep) =>
+            matches(rep.territories ?? team.territories, lead.country) &&
+            matches(rep.segments ?? team.segments, segment),
+        )
+        .map(({ id }) => id),
+    }));
+}
+
+/** Every rep assignmentCandidates may ask about for this lead: whose availability is worth reading. */
+export function repsWhoMayTake(config: SalesTeamConfig, lead: LeadForAssignment): string[] {
+  const fallback = teamOf(config, config.fallbackTeam)?.reps.map(({ id }) => id) ?? [];
+  return [...new Set([...matchingTeams(config, lead).flatMap(({ reps }) => reps), ...fallback])];
+}
+
 /**
  * Which team takes the lead and which of its reps may: the first team in order whose territories and segments
  * match the lead and that has at least one matching rep who is available; a rep matches through their own
@@ -438,24 +467,12 @@ export function assignmentCandidates(
   lead: LeadForAssignment,
   isAvailable: (repId: string) => boolean,
 ): AssignmentCandidates {
-  const segment = segmentOf(config, lead.companySize);
-  const matches = (list: readonly string[] | '*', value: string | undefined) =>
-    list === EVERYTHING || (value !== undefined && list.includes(value));
-  let anyTeamMatched = false;
-  for (const team of config.teams) {
-    if (team.id === config.fallbackTeam) continue;
-    if (!matches(team.territories, lead.country) || !matches(team.segments, segment)) continue;
-    anyTeamMatched = true;
-    const reps = team.reps
-      .filter(
-        (rep) =>
-          matches(rep.territories ?? team.territories, lead.country) &&
-          matches(rep.segments ?? team.segments, segment),
-      )
-      .map(({ id }) => id)
-      .filter((id) => isAvailable(id));
+  const matched = matchingTeams(config, lead);
+  for (const { team, reps: matchingReps } of matched) {
+    const reps = matchingReps.filter((id) => isAvailable(id));
     if (reps.length > 0) return { team, reps };
   }
+  const anyTeamMatched = matched.length > 0;
 
   const fallback = teamOf(config, config.fallbackTeam);
   // parseSalesTeamConfig refuses a config without it; only a hand-made one gets here.
