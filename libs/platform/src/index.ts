@@ -36,6 +36,7 @@ export {
   type ReadResult,
 } from './lib/http/request-body';
 export { ResourceOwners, type OwnershipResolver } from './lib/access/resource-owners';
+export { callerCause, type CallerCause } from './lib/access/caller-cause';
 export { routesOf, type RouteWithPolicy } from './lib/access/route-policies';
 export { ApiKeyRegistry } from './lib/access/api-key-registry';
 export { readAccessConfig, type AccessConfig } from './lib/access/access-config';

@@ -1,12 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import {
-  Access,
-  AccessOwned,
-  actorOf,
-  CurrentPrincipal,
-  hasAnyRole,
-  type Principal,
-} from '@leadledger/access';
+import { Access, AccessOwned, CurrentPrincipal, hasAnyRole, type Principal } from '@leadledger/access';
 import {
   eventNameOf,
   moneyFromDecimal,
@@ -16,14 +8,14 @@ import {
   type OpportunityEvent,
 } from '@leadledger/contracts';
 import { DomainError, metaOf, type Decided, type EventStore } from '@leadledger/eventsourcing';
-import { currentCorrelationId } from '@leadledger/observability';
 import {
   ApiErrorResponses,
   ApiIfMatchHeader,
   ApiUuidParam,
+  callerCause,
   CLOCK,
-  EVENT_STORE,
   etagOf,
+  EVENT_STORE,
   IfMatch,
   ManagedProjections,
   queryLimit,
@@ -47,7 +39,7 @@ import { ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags, getSchemaPath } 
 import type { OpportunityState } from '../domain/opportunity.decider';
 import { stageIndex, type ExitCriterion } from '../domain/pipelines';
 import { OpportunityMetrics } from '../opportunity-metrics';
-import { OpportunityService, type OpportunityCause, type OpportunityChange } from '../opportunity.service';
+import { OpportunityService, type OpportunityChange } from '../opportunity.service';
 import { opportunitiesProjection, opportunitiesWhere } from '../projections/opportunities';
 import { OPPORTUNITY_PROJECTIONS } from '../tokens';
 import {
@@ -426,7 +418,7 @@ export class OpportunitiesController {
     ifMatch: bigint | undefined,
     response: HeaderedResponse,
   ): Promise<OpportunityView> {
-    const decided = await this.opportunities.change(change, causeOf(caller), ifMatch);
+    const decided = await this.opportunities.change(change, callerCause(caller), ifMatch);
     this.count(decided);
     await this.projections.waitFor(decided.position);
     const view =
@@ -461,14 +453,6 @@ function scopeOf(caller: Principal, owner: string | undefined): { owner?: string
     return { team: caller.team, ...optional('owner', owner) };
   }
   return { owner: caller.id };
-}
-
-function causeOf(caller: Principal): OpportunityCause {
-  return {
-    actor: actorOf(caller),
-    causationId: randomUUID(),
-    correlationId: currentCorrelationId() ?? randomUUID(),
-  };
 }
 
 function money(amount: string, currency: string): Money {

@@ -1,16 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { Access, AccessOwned, CurrentPrincipal, hasAnyRole, type Principal } from '@leadledger/access';
 import {
-  Access,
-  AccessOwned,
-  actorOf,
-  CurrentPrincipal,
-  hasAnyRole,
-  type Principal,
-} from '@leadledger/access';
-import {
-  CLOCK,
   ApiErrorResponses,
   ApiUuidParam,
+  callerCause,
+  CLOCK,
   ManagedProjections,
   queryLimit,
   queryText,
@@ -19,7 +12,6 @@ import {
 } from '@leadledger/platform';
 import { moneyFromDecimal, type Clock, type LeadEvent } from '@leadledger/contracts';
 import { DomainError, type Decided } from '@leadledger/eventsourcing';
-import { currentCorrelationId } from '@leadledger/observability';
 import {
   Body,
   Controller,
@@ -38,7 +30,7 @@ import { frameworkFor } from '../domain/qualification-frameworks';
 import type { SalesLead, SalesState } from '../domain/sales-lead.decider';
 import { segmentOf } from '../domain/sales-team';
 import { queueOf, salesLeadsProjection } from '../projections/sales-leads';
-import { SalesAcceptanceService, type SalesCause } from '../sales-acceptance.service';
+import { SalesAcceptanceService } from '../sales-acceptance.service';
 import { SalesMetrics } from '../sales-metrics';
 import { SALES_ACCEPTANCE_PROJECTIONS } from '../tokens';
 import {
@@ -125,7 +117,7 @@ export class SalesController {
   @ApiResponse({ status: 200, description: 'Accepted', schema: SALES_LEAD_VIEW_SCHEMA })
   @ApiErrorResponses(...REFUSALS)
   async accept(@Param('id', leadIdParam) leadId: string, @CurrentPrincipal() caller: Principal) {
-    return this.answered(await this.sales.accept(leadId, causeOf(caller)));
+    return this.answered(await this.sales.accept(leadId, callerCause(caller)));
   }
 
   @Post('leads/:id/reject')
@@ -146,7 +138,7 @@ export class SalesController {
   ) {
     const { reason, note } = requestBodyOf(RejectionRequest, raw);
     return this.answered(
-      await this.sales.reject(leadId, { reason, ...(note ? { note } : {}) }, causeOf(caller)),
+      await this.sales.reject(leadId, { reason, ...(note ? { note } : {}) }, callerCause(caller)),
     );
   }
 
@@ -181,7 +173,7 @@ export class SalesController {
       await this.sales.recordQualification(
         leadId,
         { ...request, ...(money ? { amount: money } : {}) },
-        causeOf(caller),
+        callerCause(caller),
       ),
     );
   }
@@ -201,7 +193,7 @@ export class SalesController {
     'The framework is not satisfied; `issues` name the unmet criteria (`precondition`)',
   ])
   async convert(@Param('id', leadIdParam) leadId: string, @CurrentPrincipal() caller: Principal) {
-    return this.answered(await this.sales.convert(leadId, causeOf(caller)));
+    return this.answered(await this.sales.convert(leadId, callerCause(caller)));
   }
 
   @Post('leads/:id/disqualify')
@@ -220,7 +212,7 @@ export class SalesController {
     @CurrentPrincipal() caller: Principal,
   ) {
     const { reason } = requestBodyOf(DisqualificationRequest, raw);
-    return this.answered(await this.sales.disqualify(leadId, reason, causeOf(caller)));
+    return this.answered(await this.sales.disqualify(leadId, reason, callerCause(caller)));
   }
 
   @Post('leads/:id/reassign')
@@ -241,7 +233,7 @@ export class SalesController {
   ) {
     const { owner, note } = requestBodyOf(ReassignmentRequest, raw);
     this.mustManage(caller, this.sales.teamOfRep(owner).id, `reassign to ${owner}`);
-    return this.answered(await this.sales.reassign(leadId, owner, note, causeOf(caller)));
+    return this.answered(await this.sales.reassign(leadId, owner, note, callerCause(caller)));
   }
 
   @Get('sales/reps')
@@ -284,7 +276,7 @@ export class SalesController {
     this.mustManage(caller, this.sales.teamOfRep(rep).id, `change the availability of ${rep}`);
     await this.sales.setAvailability(
       { rep, available, ...(until && !available ? { until } : {}), ...(note ? { note } : {}) },
-      causeOf(caller),
+      callerCause(caller),
     );
     const [view] = (await this.sales.roster(this.sales.teamOfRep(rep).id)).filter((each) => each.rep === rep);
     return view;
@@ -326,12 +318,4 @@ export class SalesController {
     if (caller.roles.includes('manager') && caller.team === team) return;
     throw new ForbiddenException(`only admins and managers of team ${team} may ${what}`);
   }
-}
-
-function causeOf(caller: Principal): SalesCause {
-  return {
-    actor: actorOf(caller),
-    causationId: randomUUID(),
-    correlationId: currentCorrelationId() ?? randomUUID(),
-  };
 }
