@@ -202,22 +202,7 @@ describe('OpenAPI document of the pipeline', () => {
   });
 
   it('documents every status and body the sales routes really answer', async () => {
-    const fit = {
-      source: 'web_form',
-      contact: { email: `${randomUUID()}@kunde.example`, jobTitle: 'Head of Sales Operations' },
-      company: { name: 'Kunde', size: 400, industry: 'software', country: 'DE' },
-    };
-    const { leadId } = (await http().post('/leads').send(fit).expect(202)).body;
-    for (const activity of ['demo_requested', 'pricing_page_view']) {
-      await http()
-        .post(`/leads/${leadId}/engagements`)
-        .send({ activity, occurredAt: new Date().toISOString() })
-        .expect(202);
-    }
-    const assigned = await eventually(async () => {
-      const response = await http().get(`/leads/${leadId}/sales`);
-      return response.body.owner ? response : undefined;
-    });
+    const { leadId, assigned } = await assignedMql();
     const owner: string = assigned.body.owner;
     const qualification = { framework: 'bant', criterion: 'budget', value: 'met', evidence: 'CFO said so' };
 
@@ -302,21 +287,7 @@ describe('OpenAPI document of the pipeline', () => {
   });
 
   it('documents every status and body the opportunity routes really answer, from a conversion onwards', async () => {
-    const fit = {
-      source: 'web_form',
-      contact: { email: `${randomUUID()}@kunde.example`, jobTitle: 'Head of Sales Operations' },
-      company: { name: 'Kunde', size: 400, industry: 'software', country: 'DE' },
-    };
-    const { leadId } = (await http().post('/leads').send(fit).expect(202)).body;
-    for (const activity of ['demo_requested', 'pricing_page_view']) {
-      await http()
-        .post(`/leads/${leadId}/engagements`)
-        .send({ activity, occurredAt: new Date().toISOString() })
-        .expect(202);
-    }
-    await eventually(async () =>
-      (await http().get(`/leads/${leadId}/sales`)).body.owner ? true : undefined,
-    );
+    const { leadId } = await assignedMql();
     await http().post(`/leads/${leadId}/accept`).expect(200);
     for (const criterion of ['budget', 'authority', 'need']) {
       await http()
@@ -423,6 +394,27 @@ describe('OpenAPI document of the pipeline', () => {
     expect(opened.headers.etag).toBe('"0"');
     expectDocumented(answers);
   });
+
+  /** A lead the shipped scoring model makes an MQL, once sales-acceptance has assigned it: its sales view. */
+  async function assignedMql(): Promise<{ leadId: string; assigned: Response }> {
+    const fit = {
+      source: 'web_form',
+      contact: { email: `${randomUUID()}@kunde.example`, jobTitle: 'Head of Sales Operations' },
+      company: { name: 'Kunde', size: 400, industry: 'software', country: 'DE' },
+    };
+    const { leadId } = (await http().post('/leads').send(fit).expect(202)).body;
+    for (const activity of ['demo_requested', 'pricing_page_view']) {
+      await http()
+        .post(`/leads/${leadId}/engagements`)
+        .send({ activity, occurredAt: new Date().toISOString() })
+        .expect(202);
+    }
+    const assigned = await eventually(async () => {
+      const response = await http().get(`/leads/${leadId}/sales`);
+      return response.body.owner ? response : undefined;
+    });
+    return { leadId, assigned };
+  }
 
   function expectDocumented(
     answers: ReadonlyArray<[path: string, method: string, response: Response]>,
