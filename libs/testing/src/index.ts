@@ -26,3 +26,4 @@ export {
 } from './lib/jwks-server';
 export { exitOf, type ChildExit } from './lib/child-exit';
 export { ManualClock } from './lib/manual-clock';
+export { expectOnlyConfigurationErrors, type ConfigurationFuzz } from './lib/configuration-fuzz';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { FORECAST_CATEGORIES } from '@leadledger/contracts';
-import fc from 'fast-check';
+import { expectOnlyConfigurationErrors } from '@leadledger/testing';
 import {
   InvalidPipelinesConfigError,
   confidenceOf,
@@ -608,29 +608,13 @@ describe('pipelines config', () => {
         ['pipelines', 0, 'defaultCloseDays'],
         ['defaultPipeline'],
       ];
-      const withValueAt = (path: readonly (string | number)[], value: unknown): unknown => {
-        if (path.length === 0) return value;
-        const document = JSON.parse(JSON.stringify(validDocument())) as Record<string, unknown>;
-        const parent = path
-          .slice(0, -1)
-          .reduce<Record<string | number, unknown>>(
-            (node, key) => node[key] as Record<string | number, unknown>,
-            document,
-          );
-        parent[path[path.length - 1]] = value;
-        return document;
-      };
-      fc.assert(
-        fc.property(fc.constantFrom(...paths), fc.jsonValue(), (path, value) => {
-          try {
-            parsePipelinesConfig(withValueAt(path, value), SOURCE);
-          } catch (error) {
-            expect(error).toBeInstanceOf(InvalidPipelinesConfigError);
-            expect((error as Error).message.startsWith(`${SOURCE}: `)).toBe(true);
-          }
-        }),
-        { numRuns: 600 },
-      );
+      expectOnlyConfigurationErrors({
+        validDocument,
+        paths,
+        parse: (document) => parsePipelinesConfig(document, SOURCE),
+        errorClass: InvalidPipelinesConfigError,
+        source: SOURCE,
+      });
     });
   });
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import fc from 'fast-check';
+import { expectOnlyConfigurationErrors } from '@leadledger/testing';
 import {
   InvalidQualificationConfigError,
   frameworkById,
@@ -325,29 +325,13 @@ describe('qualification config', () => {
         ['defaultFramework'],
         ['conversion'],
       ];
-      const withValueAt = (path: readonly (string | number)[], value: unknown): unknown => {
-        if (path.length === 0) return value;
-        const document = JSON.parse(JSON.stringify(validDocument())) as Record<string, unknown>;
-        const parent = path
-          .slice(0, -1)
-          .reduce<Record<string | number, unknown>>(
-            (node, key) => node[key] as Record<string | number, unknown>,
-            document,
-          );
-        parent[path[path.length - 1]] = value;
-        return document;
-      };
-      fc.assert(
-        fc.property(fc.constantFrom(...paths), fc.jsonValue(), (path, value) => {
-          try {
-            parseQualificationConfig(withValueAt(path, value), SOURCE, SEGMENTS);
-          } catch (error) {
-            expect(error).toBeInstanceOf(InvalidQualificationConfigError);
-            expect((error as Error).message.startsWith(`${SOURCE}: `)).toBe(true);
-          }
-        }),
-        { numRuns: 600 },
-      );
+      expectOnlyConfigurationErrors({
+        validDocument,
+        paths,
+        parse: (document) => parseQualificationConfig(document, SOURCE, SEGMENTS),
+        errorClass: InvalidQualificationConfigError,
+        source: SOURCE,
+      });
     });
   });
 
