@@ -19,3 +19,5 @@ export {
 export * from './lib/money';
 export * from './lib/config-issues';
 export * from './lib/lead-identity';
+export * from './lib/pipelines/pipelines';
+export { loadPipelines, DEFAULT_PIPELINES_PATH, type LoadedPipelines } from './lib/pipelines/load-pipelines';

@@ -14,6 +14,4 @@ export {
   type ImportCounts,
 } from './imports/opportunity-importer';
 export { opportunitiesProjection, opportunitiesWhere, openAmounts } from './projections/opportunities';
-export { loadPipelines, DEFAULT_PIPELINES_PATH, type LoadedPipelines } from './load-pipelines';
 export * from './domain/opportunity.decider';
-export * from './domain/pipelines';

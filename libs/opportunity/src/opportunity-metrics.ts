@@ -3,7 +3,7 @@ import { LeadledgerMetrics } from '@leadledger/observability';
 import { READ_MODELS, type ReadModelDatabase } from '@leadledger/platform';
 import { Inject, Injectable } from '@nestjs/common';
 import type { OpportunityState } from './domain/opportunity.decider';
-import type { LoadedPipelines } from './load-pipelines';
+import type { LoadedPipelines } from '@leadledger/contracts';
 import { openAmounts } from './projections/opportunities';
 import { PIPELINES } from './tokens';
 

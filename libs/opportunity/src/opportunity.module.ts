@@ -16,7 +16,7 @@ import { OpportunitiesController } from './http/opportunities.controller';
 import { OpportunityImporter } from './imports/opportunity-importer';
 import { OpportunityImportLine, StageEntry } from './domain/opportunity-import';
 import { OPPORTUNITY_REQUEST_CLASSES } from './http/opportunity-requests';
-import { DEFAULT_PIPELINES_PATH, loadPipelines, type LoadedPipelines } from './load-pipelines';
+import { DEFAULT_PIPELINES_PATH, loadPipelines, type LoadedPipelines } from '@leadledger/contracts';
 import { OpportunityMetrics } from './opportunity-metrics';
 import { OpportunityOwnership } from './opportunity-ownership';
 import { OpportunityService } from './opportunity.service';

@@ -20,8 +20,8 @@ import {
   type OpportunityCommand,
   type OpportunityState,
 } from './domain/opportunity.decider';
-import { pipelineById, type Pipeline } from './domain/pipelines';
-import type { LoadedPipelines } from './load-pipelines';
+import { pipelineById, type Pipeline } from '@leadledger/contracts';
+import type { LoadedPipelines } from '@leadledger/contracts';
 
 export const OPPORTUNITY_SOURCE = '/leadledger/opportunity';
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -16,7 +16,7 @@ import {
 } from '@leadledger/contracts';
 import { deriveId } from '@leadledger/eventsourcing';
 import { ArrayNotEmpty, IsIn, IsISO4217CurrencyCode, IsUppercase, Matches } from 'class-validator';
-import { pipelineById, stageOf, type Pipeline, type PipelinesConfig } from './pipelines';
+import { pipelineById, stageOf, type Pipeline, type PipelinesConfig } from '@leadledger/contracts';
 
 /*
  * One line of a CRM history import: an opportunity as another system recorded it, stages with the

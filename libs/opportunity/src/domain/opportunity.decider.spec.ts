@@ -1,9 +1,9 @@
 import { describe, it } from '@jest/globals';
 import type { OpportunityEvent } from '@leadledger/contracts';
 import { DeciderSpecification } from '@leadledger/eventsourcing/testing';
-import { DEFAULT_PIPELINES_PATH, loadPipelines } from '../load-pipelines';
+import { DEFAULT_PIPELINES_PATH, loadPipelines } from '@leadledger/contracts';
 import { opportunityDecider, type OpportunityCommand } from './opportunity.decider';
-import { pipelineById } from './pipelines';
+import { pipelineById } from '@leadledger/contracts';
 
 const { config } = loadPipelines(DEFAULT_PIPELINES_PATH);
 /** discovery 10 pipeline -> proposal 50 best_case (needs an amount) -> negotiation 80 commit (needs authority) -> won / lost. */

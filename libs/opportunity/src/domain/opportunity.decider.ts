@@ -8,7 +8,7 @@ import {
   unmetExitCriteria,
   type Pipeline,
   type Stage,
-} from './pipelines';
+} from '@leadledger/contracts';
 
 /** An opportunity as it stands: what the forecast is made of. */
 export interface Opportunity {

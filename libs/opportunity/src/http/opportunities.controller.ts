@@ -37,7 +37,7 @@ import {
 } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { OpportunityState } from '../domain/opportunity.decider';
-import { stageIndex, type ExitCriterion } from '../domain/pipelines';
+import { stageIndex, type ExitCriterion } from '@leadledger/contracts';
 import { OpportunityMetrics } from '../opportunity-metrics';
 import { OpportunityService, type OpportunityChange } from '../opportunity.service';
 import { opportunitiesProjection, opportunitiesWhere } from '../projections/opportunities';

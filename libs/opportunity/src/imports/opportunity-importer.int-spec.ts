@@ -5,7 +5,7 @@ import { openEventStorage, type EventStorage } from '@leadledger/eventstore';
 import type { NdjsonLine } from '@leadledger/platform';
 import { dropSchema, testPostgresUrl, uniqueSchemaName } from '@leadledger/testing';
 import { importedOpportunityIdOf } from '../domain/opportunity-import';
-import { DEFAULT_PIPELINES_PATH, loadPipelines } from '../load-pipelines';
+import { DEFAULT_PIPELINES_PATH, loadPipelines } from '@leadledger/contracts';
 import { OpportunityImporter, type ImportReport } from './opportunity-importer';
 
 const LINES = 10_000;

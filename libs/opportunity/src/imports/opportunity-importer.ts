@@ -13,7 +13,7 @@ import {
 } from '@leadledger/eventsourcing';
 import type { NdjsonLine } from '@leadledger/platform';
 import { planImport, type StageMap } from '../domain/opportunity-import';
-import type { PipelinesConfig } from '../domain/pipelines';
+import type { PipelinesConfig } from '@leadledger/contracts';
 import { OPPORTUNITY_SOURCE } from '../opportunity.service';
 
 export const MAX_IMPORT_LINES = 100_000;

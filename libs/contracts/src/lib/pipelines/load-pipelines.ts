@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parsePipelinesConfig, type PipelinesConfig } from './domain/pipelines';
+import { parsePipelinesConfig, type PipelinesConfig } from './pipelines';
 
 /** The config in the repository. */
-export const DEFAULT_PIPELINES_PATH = resolve(__dirname, '../../../config/pipelines.json');
+export const DEFAULT_PIPELINES_PATH = resolve(__dirname, '../../../../../config/pipelines.json');
 
 export interface LoadedPipelines {
   readonly config: PipelinesConfig;

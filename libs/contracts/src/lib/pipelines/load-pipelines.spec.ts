@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { InvalidPipelinesConfigError } from './domain/pipelines';
+import { InvalidPipelinesConfigError } from './pipelines';
 import { DEFAULT_PIPELINES_PATH, loadPipelines } from './load-pipelines';
 
 const directory = mkdtempSync(join(tmpdir(), 'pipelines-config-'));

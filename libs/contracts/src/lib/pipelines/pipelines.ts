@@ -1,17 +1,14 @@
+import { FORECAST_CATEGORIES, type ForecastCategory } from '../events/opportunity-events';
+import { NestedList, Optional, Text } from '../events/field-rules';
 import {
-  FORECAST_CATEGORIES,
   InvalidConfigurationError,
   listItemLocation,
   located,
-  NestedList,
-  Optional,
   quoted,
-  Text,
-  validateAgainst,
   valueAt,
   withoutEchoes,
-  type ForecastCategory,
-} from '@leadledger/contracts';
+} from '../config-issues';
+import { validateAgainst } from '../validation';
 import { ArrayNotEmpty, IsIn, IsInt, IsString, Matches, Max, Min } from 'class-validator';
 
 /*
