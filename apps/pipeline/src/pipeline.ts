@@ -1,3 +1,4 @@
+import { ForecastingModule } from '@leadledger/forecasting';
 import { LeadCaptureModule } from '@leadledger/lead-capture';
 import { MarketingScoringModule } from '@leadledger/marketing-scoring';
 import { OpportunityModule } from '@leadledger/opportunity';
@@ -12,7 +13,13 @@ export const PIPELINE: ServiceDefinition = {
   service: 'pipeline',
   title: 'leadledger pipeline',
   eventStoreUrl: 'pglite://./.data',
-  modules: [LeadCaptureModule, MarketingScoringModule, SalesAcceptanceModule, OpportunityModule],
+  modules: [
+    LeadCaptureModule,
+    MarketingScoringModule,
+    SalesAcceptanceModule,
+    OpportunityModule,
+    ForecastingModule,
+  ],
   requestClasses: [
     ...LeadCaptureModule.requestClasses,
     ...SalesAcceptanceModule.requestClasses,

@@ -27,7 +27,12 @@ export function moneyFromDecimal(decimal: string, currency: string): Money | und
 
 /** The inverse of moneyFromDecimal: `"12500.50"`. */
 export function decimalOf(money: Money): string {
-  const digits = minorDigitsOf(money.currency);
-  const text = money.amountMinor.toString().padStart(digits + 1, '0');
+  return decimalOfMinor(BigInt(money.amountMinor), money.currency);
+}
+
+/** The exact decimal of an amount in minor units, also of a sum past what a Money holds. */
+export function decimalOfMinor(amountMinor: bigint, currency: string): string {
+  const digits = minorDigitsOf(currency);
+  const text = amountMinor.toString().padStart(digits + 1, '0');
   return digits === 0 ? text : `${text.slice(0, -digits)}.${text.slice(-digits)}`;
 }

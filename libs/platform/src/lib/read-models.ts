@@ -67,8 +67,33 @@ export class ManagedProjections implements OnApplicationBootstrap, OnModuleDestr
     readonly runner: ProjectionRunner,
     readonly readModels: ReadModelDatabase,
     name: string,
+    private readonly store?: Pick<EventStore, 'readAll'>,
+    private readonly projections: readonly Projection[] = [],
   ) {
     this.logger = new Logger(`Projections:${name}`);
+  }
+
+  /** How far each projection is behind the store: events not applied yet (bounded) and the oldest one's age. */
+  async lag(): Promise<{ projection: string; events: number; seconds: number }[]> {
+    const store = this.store;
+    if (!store) return [];
+    const checkpoints = await this.runner.checkpoints();
+    return Promise.all(
+      this.projections.map(async (projection) => {
+        const position = checkpoints.get(projection.name);
+        const pending = await store.readAll({
+          ...(position !== undefined ? { after: position } : {}),
+          eventTypes: projection.eventTypes,
+          maxCount: LAG_COUNT_LIMIT,
+        });
+        const oldest = pending[0]?.recordedAt;
+        return {
+          projection: projection.name,
+          events: pending.length,
+          seconds: oldest ? Math.max(0, (Date.now() - oldest.getTime()) / 1000) : 0,
+        };
+      }),
+    );
   }
 
   onApplicationBootstrap(): void {
@@ -99,6 +124,9 @@ const READ_YOUR_WRITES_TIMEOUT_MS = 5_000;
 
 const LIVE_BATCH_WAIT_MS = 2;
 
+/** Lag is counted by reading what is pending: bounded, so a far-behind projection costs one page. */
+const LAG_COUNT_LIMIT = 1_000;
+
 /** Providers that run `projections` as `token` (a ManagedProjections), with logs and metrics. */
 export function provideProjections(
   token: symbol,
@@ -124,10 +152,11 @@ export function provideProjections(
         'Batches a projection failed to apply and will retry.',
         ['projection'],
       );
+      let managed: ManagedProjections | undefined = undefined;
+      const lagging = lagSourcesOf(metrics);
       const named = projections.map(({ name }) => ({ projection: name }));
       metrics.initialiseCounter(applied, named);
       metrics.initialiseCounter(failures, named);
-      let managed: ManagedProjections | undefined = undefined;
       const runner = new ProjectionRunner({
         events: store,
         db: readModels.sql,
@@ -147,10 +176,44 @@ export function provideProjections(
           },
         },
       });
-      managed = new ManagedProjections(runner, readModels, name);
+      managed = new ManagedProjections(runner, readModels, name, store, projections);
+      lagging.add(managed);
       return managed;
     },
   };
+}
+
+const lagSources = new WeakMap<LeadledgerMetrics, Set<ManagedProjections>>();
+
+/**
+ * The lag gauges are registered once per registry and read every module's projections: a gauge
+ * registered again under its name keeps the first module's `collect` only. Read at scrape time
+ * from the store and the checkpoints, so they are right after a restart and for another replica.
+ */
+function lagSourcesOf(metrics: LeadledgerMetrics): Set<ManagedProjections> {
+  const known = lagSources.get(metrics);
+  if (known) return known;
+  const sources = new Set<ManagedProjections>();
+  lagSources.set(metrics, sources);
+  const lags = async () =>
+    (await Promise.all([...sources].map((managed) => managed.lag().catch(() => [])))).flat();
+  metrics.gauge(
+    'leadledger_projection_lag_events',
+    `Events a projection handles that it has not applied yet (counted up to ${LAG_COUNT_LIMIT}).`,
+    ['projection'],
+    async (gauge) => {
+      for (const lag of await lags()) gauge.set({ projection: lag.projection }, lag.events);
+    },
+  );
+  metrics.gauge(
+    'leadledger_projection_lag_seconds',
+    'Age of the oldest event a projection handles and has not applied yet; 0 when caught up.',
+    ['projection'],
+    async (gauge) => {
+      for (const lag of await lags()) gauge.set({ projection: lag.projection }, lag.seconds);
+    },
+  );
+  return sources;
 }
 
 /**

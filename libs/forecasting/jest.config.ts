@@ -1,0 +1,5 @@
+export default {
+  displayName: 'forecasting',
+  preset: '../../jest.preset.js',
+  coverageDirectory: '../../coverage/libs/forecasting',
+};

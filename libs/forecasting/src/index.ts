@@ -1,0 +1,6 @@
+export { ForecastingModule } from './forecasting.module';
+export { FORECASTING_SERVICE } from './forecasting.service-definition';
+export { ForecastingService } from './forecasting.service';
+export { analyticsProjection } from './projections/analytics';
+export { forecastSnapshotsProjection } from './projections/forecast-snapshots';
+export { parsePeriod, type Period } from './domain/periods';
