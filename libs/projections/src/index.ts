@@ -29,6 +29,13 @@ export {
 } from './lib/durable-scheduler';
 export { DEFAULT_READ_SCHEMA, InvalidReadSchemaError, lockSchemaSetup } from './lib/read-schema';
 export {
+  rebuildBeside,
+  shadowSchemaOf,
+  type ShadowRebuildOptions,
+  type ShadowRebuildProgress,
+  type ShadowRebuildResult,
+} from './lib/shadow-rebuild';
+export {
   streamStateProjection,
   type StreamStateProjection,
   type StreamStateProjectionOptions,

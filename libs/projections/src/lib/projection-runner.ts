@@ -294,18 +294,7 @@ export class ProjectionRunner {
     const version = versionOf(projection);
     const rebuilt = await inSchema(this.options.db, this.schema, async (tx) => {
       await lockSchemaSetup(tx, this.schema);
-      await tx.query(
-        `CREATE TABLE IF NOT EXISTS ${this.checkpointTable} (
-           name        text        PRIMARY KEY,
-           position    numeric(40),
-           version     integer     NOT NULL,
-           updated_at  timestamptz NOT NULL DEFAULT now()
-         )`,
-      );
-      await tx.query(
-        `INSERT INTO ${this.checkpointTable} (name, position, version) VALUES ($1, NULL, $2) ON CONFLICT (name) DO NOTHING`,
-        [projection.name, version],
-      );
+      await ensureCheckpoint(tx, this.schema, projection.name, version);
       const stored = await this.lockCheckpoint(tx, projection, { acceptNewer: true });
       if (stored.version > version) throw new StaleProjectionError(projection.name, version, stored.version);
       if (stored.version < version) {
@@ -399,8 +388,34 @@ export class ProjectionRunner {
   }
 }
 
-function versionOf(projection: Projection): number {
+export function versionOf(projection: Projection): number {
   return projection.version ?? 1;
+}
+
+/**
+ * Creates the checkpoint table and the projection's row (nothing applied yet) unless they exist; in a
+ * transaction that holds `lockSchemaSetup`. Shared with the shadow rebuild, which may be the first to
+ * write a projection's checkpoint.
+ */
+export async function ensureCheckpoint(
+  tx: SqlExecutor,
+  schema: string,
+  name: string,
+  version: number,
+): Promise<void> {
+  const table = `"${schema}".projection_checkpoints`;
+  await tx.query(
+    `CREATE TABLE IF NOT EXISTS ${table} (
+       name        text        PRIMARY KEY,
+       position    numeric(40),
+       version     integer     NOT NULL,
+       updated_at  timestamptz NOT NULL DEFAULT now()
+     )`,
+  );
+  await tx.query(
+    `INSERT INTO ${table} (name, position, version) VALUES ($1, NULL, $2) ON CONFLICT (name) DO NOTHING`,
+    [name, version],
+  );
 }
 
 function toCheckpoint(row: { position: string | null; version: number }): Checkpoint {
