@@ -20,16 +20,6 @@ const DEFAULT_METRIC = /\b(?:process|nodejs)_[a-z0-9_]+/g;
 // Prometheus' own series about each scrape; not in any registry.
 const SCRAPE_SERIES = new Set(['up']);
 
-/**
- * Forecasting's metrics, which the dashboard shows before that service registers them: a name here
- * may be unregistered (once registered, it is checked like any other). Remove this allowance when
- * libs/forecasting registers them.
- */
-const PENDING_FORECASTING_METRICS: ReadonlySet<string> = new Set([
-  'leadledger_forecast_weighted_pipeline',
-  'leadledger_forecast_snapshots_total',
-]);
-
 type Kind = 'counter' | 'gauge' | 'histogram' | 'unknown';
 
 interface Panel {
@@ -208,9 +198,7 @@ describe('deploy/grafana/leadledger-dashboard.json', () => {
     expect(kinds.size).toBeGreaterThan(0);
     const series = referenced(LEADLEDGER_METRIC, expressions(parseDashboard()));
     expect(series.length).toBeGreaterThan(0);
-    const problems = series.flatMap((name) =>
-      !kinds.has(name) && PENDING_FORECASTING_METRICS.has(name) ? [] : (problemWith(name, kinds) ?? []),
-    );
+    const problems = series.flatMap((name) => problemWith(name, kinds) ?? []);
     expect(problems).toEqual([]);
   });
 
