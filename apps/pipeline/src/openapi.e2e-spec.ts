@@ -395,6 +395,54 @@ describe('OpenAPI document of the pipeline', () => {
     expectDocumented(answers);
   });
 
+  it('documents every status and body the forecasting routes really answer', async () => {
+    const snapshot = await http().post('/forecast/snapshots');
+    const answers: Array<[path: string, method: string, response: Response]> = [
+      ['/forecast', 'get', await http().get('/forecast?period=2026-Q4&groupBy=owner')],
+      ['/forecast', 'get', await http().get('/forecast?period=2026-Q4&probabilities=calibrated')],
+      ['/forecast', 'get', await http().get('/forecast?period=Q4')],
+      ['/forecast/snapshots', 'post', snapshot],
+      ['/forecast/accuracy', 'get', await http().get('/forecast/accuracy?period=2026-Q4')],
+      ['/pipeline', 'get', await http().get('/pipeline')],
+      ['/pipeline', 'get', await http().get('/pipeline?asOf=yesterday')],
+      ['/pipeline/changes', 'get', await http().get('/pipeline/changes?from=2026-01-01')],
+      ['/pipeline/changes', 'get', await http().get('/pipeline/changes')],
+      ['/funnel', 'get', await http().get('/funnel?groupBy=month')],
+      ['/funnel', 'get', await http().get('/funnel?groupBy=colour')],
+      ['/analytics/cycle-time', 'get', await http().get('/analytics/cycle-time?groupBy=owner')],
+      ['/analytics/win-rate', 'get', await http().get('/analytics/win-rate?groupBy=source')],
+      ['/analytics/loss-reasons', 'get', await http().get('/analytics/loss-reasons')],
+      ['/analytics/slippage', 'get', await http().get('/analytics/slippage')],
+      ['/analytics/handoff', 'get', await http().get('/analytics/handoff')],
+      ['/analytics/stage-probabilities', 'get', await http().get('/analytics/stage-probabilities')],
+    ];
+    expect(answers.map(([route, method, response]) => `${method} ${route} ${response.status}`)).toEqual([
+      'get /forecast 200',
+      'get /forecast 200',
+      'get /forecast 400',
+      'post /forecast/snapshots 201',
+      'get /forecast/accuracy 200',
+      'get /pipeline 200',
+      'get /pipeline 400',
+      'get /pipeline/changes 200',
+      'get /pipeline/changes 400',
+      'get /funnel 200',
+      'get /funnel 400',
+      'get /analytics/cycle-time 200',
+      'get /analytics/win-rate 200',
+      'get /analytics/loss-reasons 200',
+      'get /analytics/slippage 200',
+      'get /analytics/handoff 200',
+      'get /analytics/stage-probabilities 200',
+    ]);
+    expectDocumented(answers);
+    const csv = await http().get('/analytics/stage-probabilities').set('Accept', 'text/csv').expect(200);
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+    expect(csv.text.split('\n')[0]).toMatch(
+      /^pipeline,stage,configured,passedThrough,won,lost,open,.*calibrated$/,
+    );
+  });
+
   /** A lead the shipped scoring model makes an MQL, once sales-acceptance has assigned it: its sales view. */
   async function assignedMql(): Promise<{ leadId: string; assigned: Response }> {
     const fit = {

@@ -18,6 +18,21 @@ import { parsePeriod, type Period } from '../domain/periods';
 import { ForecastingService, type ProbabilitySource } from '../forecasting.service';
 import { FORECASTING_PROJECTIONS } from '../tokens';
 import { csvOf } from './csv';
+import {
+  ACCURACY_SCHEMA,
+  CYCLE_TIME_SCHEMA,
+  FORECAST_SCHEMA,
+  FUNNEL_SCHEMA,
+  HANDOFF_SCHEMA,
+  LOSS_REASONS_SCHEMA,
+  PIPELINE_CHANGES_SCHEMA,
+  PIPELINE_SCHEMA,
+  SLIPPAGE_SCHEMA,
+  SNAPSHOTS_SCHEMA,
+  STAGE_PROBABILITIES_SCHEMA,
+  WIN_RATE_SCHEMA,
+} from './forecasting-views';
+import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 
 /** The part of Express's response these routes touch. */
 interface HeaderedResponse {
@@ -25,7 +40,11 @@ interface HeaderedResponse {
 }
 
 const READERS = ['analyst', 'manager', 'admin'] as const;
-const ANSWERS = { status: 200, description: 'JSON, or CSV when `Accept: text/csv`' };
+const answers = (schema: SchemaObject) => ({
+  status: 200,
+  description: 'JSON, or its rows as CSV when asked with `Accept: text/csv`',
+  schema,
+});
 
 /**
  * The forecast and the analytics, for analysts, managers and admins. Every route answers CSV when the
@@ -53,7 +72,7 @@ export class ForecastingController {
     schema: { type: 'string', enum: ['configured', 'calibrated'] },
   })
   @ApiProduces('application/json', 'text/csv')
-  @ApiResponse(ANSWERS)
+  @ApiResponse(answers(FORECAST_SCHEMA))
   @ApiErrorResponses(400)
   async forecast(
     @Query() query: Record<string, unknown>,
@@ -88,7 +107,7 @@ export class ForecastingController {
     summary:
       "Takes a snapshot of this quarter's and this month's forecast now (backtested by /forecast/accuracy)",
   })
-  @ApiResponse({ status: 201, description: 'The snapshots taken' })
+  @ApiResponse({ status: 201, description: 'The snapshots taken', schema: SNAPSHOTS_SCHEMA })
   async snapshot(@CurrentPrincipal() _caller: Principal) {
     const taken = await this.forecasting.takeSnapshot('on_demand', randomUUID());
     await this.projections.waitFor(taken.position);
@@ -100,7 +119,7 @@ export class ForecastingController {
   @ApiOperation({ summary: 'Each snapshot of a period beside what was actually won in it' })
   @ApiQuery({ name: 'period', description: '`2026-Q4`, `2026-11` or `2026`' })
   @ApiProduces('application/json', 'text/csv')
-  @ApiResponse(ANSWERS)
+  @ApiResponse(answers(ACCURACY_SCHEMA))
   @ApiErrorResponses(400)
   async accuracy(
     @Query() query: Record<string, unknown>,
@@ -118,7 +137,7 @@ export class ForecastingController {
   @ApiOperation({ summary: 'The open pipeline as it stood at an instant (now when absent)' })
   @ApiQuery({ name: 'asOf', required: false, description: 'An ISO 8601 instant or date' })
   @ApiProduces('application/json', 'text/csv')
-  @ApiResponse(ANSWERS)
+  @ApiResponse(answers(PIPELINE_SCHEMA))
   @ApiErrorResponses(400)
   async pipeline(
     @Query() query: Record<string, unknown>,
@@ -138,7 +157,7 @@ export class ForecastingController {
   @ApiQuery({ name: 'from', description: 'An ISO 8601 instant or date' })
   @ApiQuery({ name: 'to', required: false, description: 'An ISO 8601 instant or date; now when absent' })
   @ApiProduces('application/json', 'text/csv')
-  @ApiResponse(ANSWERS)
+  @ApiResponse(answers(PIPELINE_CHANGES_SCHEMA))
   @ApiErrorResponses(400)
   async pipelineChanges(
     @Query() query: Record<string, unknown>,
@@ -171,7 +190,7 @@ export class ForecastingController {
   @ApiQuery({ name: 'to', required: false, description: 'An ISO 8601 instant or date; now when absent' })
   @ApiQuery({ name: 'groupBy', required: false, schema: { type: 'string', enum: [...FUNNEL_GROUPINGS] } })
   @ApiProduces('application/json', 'text/csv')
-  @ApiResponse(ANSWERS)
+  @ApiResponse(answers(FUNNEL_SCHEMA))
   @ApiErrorResponses(400)
   async funnel(
     @Query() query: Record<string, unknown>,
@@ -192,7 +211,7 @@ export class ForecastingController {
   @ApiOperation({ summary: 'Median and p90 days per stage, and from opening to won' })
   @ApiQuery({ name: 'groupBy', required: false, schema: { type: 'string', enum: [...CYCLE_TIME_GROUPINGS] } })
   @ApiProduces('application/json', 'text/csv')
-  @ApiResponse(ANSWERS)
+  @ApiResponse(answers(CYCLE_TIME_SCHEMA))
   @ApiErrorResponses(400)
   async cycleTime(
     @Query() query: Record<string, unknown>,
@@ -209,7 +228,7 @@ export class ForecastingController {
   @ApiOperation({ summary: 'won / (won + lost), with the counts' })
   @ApiQuery({ name: 'groupBy', required: false, schema: { type: 'string', enum: [...WIN_RATE_GROUPINGS] } })
   @ApiProduces('application/json', 'text/csv')
-  @ApiResponse(ANSWERS)
+  @ApiResponse(answers(WIN_RATE_SCHEMA))
   @ApiErrorResponses(400)
   async winRate(
     @Query() query: Record<string, unknown>,
@@ -228,7 +247,7 @@ export class ForecastingController {
   @Access(...READERS)
   @ApiOperation({ summary: 'Lost opportunities per reason, with amounts and competitors' })
   @ApiProduces('application/json', 'text/csv')
-  @ApiResponse(ANSWERS)
+  @ApiResponse(answers(LOSS_REASONS_SCHEMA))
   async lossReasons(
     @Headers('accept') accept: string | undefined,
     @Res({ passthrough: true }) response: HeaderedResponse,
@@ -241,7 +260,7 @@ export class ForecastingController {
   @Access(...READERS)
   @ApiOperation({ summary: 'Close-date pushes per opportunity and days slipped; open ones past their date' })
   @ApiProduces('application/json', 'text/csv')
-  @ApiResponse(ANSWERS)
+  @ApiResponse(answers(SLIPPAGE_SCHEMA))
   async slippage(
     @Headers('accept') accept: string | undefined,
     @Res({ passthrough: true }) response: HeaderedResponse,
@@ -256,7 +275,7 @@ export class ForecastingController {
     summary: 'Time MQLs waited for a rep vs the time the rep took, and SLA breaches, per team',
   })
   @ApiProduces('application/json', 'text/csv')
-  @ApiResponse(ANSWERS)
+  @ApiResponse(answers(HANDOFF_SCHEMA))
   async handoff(
     @Headers('accept') accept: string | undefined,
     @Res({ passthrough: true }) response: HeaderedResponse,
@@ -272,7 +291,7 @@ export class ForecastingController {
       'Per stage, the share of opportunities through it that were won, beside the configured probability',
   })
   @ApiProduces('application/json', 'text/csv')
-  @ApiResponse(ANSWERS)
+  @ApiResponse(answers(STAGE_PROBABILITIES_SCHEMA))
   async stageProbabilities(
     @Headers('accept') accept: string | undefined,
     @Res({ passthrough: true }) response: HeaderedResponse,
