@@ -20,15 +20,61 @@ const folded = streamStateProjection<OpportunityState, OpportunityEvent>({
   evolve: opportunityDecider.evolve,
 });
 
+const ERASED_LEADS = 'opportunity_erased_leads';
+const LEAD_ERASED = eventTypeOf('LeadErased');
+const OPENED = eventTypeOf('OpportunityOpened');
+const WITHOUT_NAMES = `state = jsonb_set(state #- '{opportunity,account}', '{opportunity,name}', to_jsonb($1::text))`;
+
+/** What an erased lead's opportunities are called from then on: their name was the lead's company. */
+export const ERASED_NAME = '(erased)';
+
 /**
  * Each opportunity as it stands, folded by the decider's own evolve: GET /opportunities (filtered
  * by owner, team, stage, status and pipeline), the ETag of GET /opportunities/{id}, ownership for
  * the access guard, and the open pipeline gauge.
+ *
+ * It also follows `LeadErased` from the lead streams: the opportunity's name and account came from
+ * the lead's company, so they go with it, also for an opportunity opened after the erasure (the
+ * erased leads are remembered for that). The events themselves still hold them.
  */
 export const opportunitiesProjection: StreamStateProjection<OpportunityState> = {
   ...folded,
+  version: 2,
+  eventTypes: [...folded.eventTypes, LEAD_ERASED],
+  async truncate(tx) {
+    await folded.truncate(tx);
+    await tx.query(`DROP TABLE IF EXISTS ${ERASED_LEADS}`);
+  },
+  async handle(events, tx) {
+    await folded.handle(events, tx);
+    const erased = events.flatMap((event) =>
+      event.type === LEAD_ERASED ? [(event.data as { leadId: string }).leadId] : [],
+    );
+    const opened = events.flatMap((event) =>
+      event.type === OPENED ? [(event.data as { opportunityId: string }).opportunityId] : [],
+    );
+    if (erased.length > 0) {
+      await tx.query(
+        `INSERT INTO ${ERASED_LEADS} (lead_id) SELECT unnest($1::uuid[]) ON CONFLICT DO NOTHING`,
+        [erased],
+      );
+      await tx.query(
+        `UPDATE ${TABLE} SET ${WITHOUT_NAMES} WHERE state->'opportunity'->>'leadId' = ANY($2::text[])`,
+        [ERASED_NAME, erased],
+      );
+    }
+    if (opened.length > 0) {
+      await tx.query(
+        `UPDATE ${TABLE} SET ${WITHOUT_NAMES}
+          WHERE id = ANY($2::uuid[])
+            AND state->'opportunity'->>'leadId' IN (SELECT lead_id::text FROM ${ERASED_LEADS})`,
+        [ERASED_NAME, opened],
+      );
+    }
+  },
   async init(tx) {
     await folded.init?.(tx);
+    await tx.query(`CREATE TABLE IF NOT EXISTS ${ERASED_LEADS} (lead_id uuid PRIMARY KEY)`);
     await tx.query(
       `CREATE INDEX IF NOT EXISTS opportunities_owner ON ${TABLE} (${FIELD('owner')}, ${STATUS})`,
     );
