@@ -32,7 +32,11 @@ export interface Projection {
 
 /** One handler per domain event name, typed by that event's payload; `eventTypes` follows from the keys. */
 export type EventHandlers = {
-  readonly [N in EventName]?: (data: EventDataOf<N>, event: RecordedEvent, tx: SqlExecutor) => Promise<unknown>;
+  readonly [N in EventName]?: (
+    data: EventDataOf<N>,
+    event: RecordedEvent,
+    tx: SqlExecutor,
+  ) => Promise<unknown>;
 };
 
 export interface ProjectionDefinition {

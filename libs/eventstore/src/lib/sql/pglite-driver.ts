@@ -18,6 +18,11 @@ export class PgliteDriver implements SqlDriver {
     private readonly lock: DirectoryLock | undefined,
   ) {}
 
+  /** The instance itself, for what must speak to it directly: the analysts' wire-protocol server. */
+  get pglite(): PGlite {
+    return this.db;
+  }
+
   /** `dataDir` undefined: in memory, gone when the process ends. */
   static async open(dataDir?: string): Promise<PgliteDriver> {
     if (!dataDir) return new PgliteDriver(await PGlite.create(), undefined);
