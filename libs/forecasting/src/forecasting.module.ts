@@ -8,6 +8,9 @@ import type { EventStore } from '@leadledger/eventsourcing';
 import {
   CLOCK,
   EVENT_STORE,
+  InvalidConfigurationError,
+  READ_MODELS,
+  ReadModelDatabase,
   ManagedProjections,
   SERVICE_ENVIRONMENT,
   provideProjections,
@@ -15,10 +18,11 @@ import {
 } from '@leadledger/platform';
 import { scheduledItemsProjection } from '@leadledger/projections';
 import { Logger, Module, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { AnalystAccess } from './analyst-sql/analyst-access';
 import { ForecastingController } from './http/forecasting.controller';
 import { ForecastingMetrics } from './forecasting-metrics';
 import { ForecastingService } from './forecasting.service';
-import { analyticsProjection } from './projections/analytics';
+import { ANALYST_TABLES, analyticsProjection } from './projections/analytics';
 import { forecastSnapshotsProjection } from './projections/forecast-snapshots';
 import { currentSnapshotSlot, weeklySnapshots, takeWeeklySnapshot } from './schedules/weekly-snapshots';
 import { FORECAST_PIPELINES, FORECASTING_PROJECTIONS, WEEKLY_SNAPSHOTS } from './tokens';
@@ -68,6 +72,23 @@ class FirstSnapshot implements OnApplicationBootstrap, OnModuleDestroy {
   }
 }
 
+const DEFAULT_ANALYTICS_SQL_PORT = 5433;
+
+/** The embedded pipeline's SQL port for analysts: a port, `off`, or 5433 when unset. */
+function analyticsSqlPort(value: string | undefined): number | undefined {
+  const text = value?.trim();
+  if (!text) return DEFAULT_ANALYTICS_SQL_PORT;
+  if (text === 'off') return undefined;
+  const port = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+  if (!(port >= 0 && port <= 65_535)) {
+    throw new InvalidConfigurationError(
+      'ANALYTICS_SQL_PORT',
+      `must be a port (0 to 65535) or off, got "${text}"`,
+    );
+  }
+  return port;
+}
+
 /** The forecast and analyst read models over both lifecycles, and their query API. */
 @Module({
   controllers: [ForecastingController],
@@ -102,6 +123,17 @@ class FirstSnapshot implements OnApplicationBootstrap, OnModuleDestroy {
       handler: (forecasting: ForecastingService, metrics: ForecastingMetrics) => (item) =>
         takeWeeklySnapshot(forecasting, metrics, item.dueAt),
     }),
+    {
+      provide: AnalystAccess,
+      inject: [READ_MODELS, SERVICE_ENVIRONMENT],
+      useFactory: (readModels: ReadModelDatabase, env: NodeJS.ProcessEnv) =>
+        new AnalystAccess(readModels, {
+          port: analyticsSqlPort(env.ANALYTICS_SQL_PORT),
+          role: env.ANALYST_ROLE || 'leadledger_analyst',
+          tables: ANALYST_TABLES,
+          ...(env.ANALYST_PASSWORD ? { password: env.ANALYST_PASSWORD } : {}),
+        }),
+    },
     {
       provide: FirstSnapshot,
       inject: [ForecastingService, FORECASTING_PROJECTIONS, ForecastingMetrics, CLOCK],

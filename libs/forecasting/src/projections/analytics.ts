@@ -13,3 +13,10 @@ export const analyticsProjection = projectionOf({
   truncates: ['analytics_leads', ...OPPORTUNITY_TABLE_NAMES],
   on: { ...LEAD_HANDLERS, ...OPPORTUNITY_HANDLERS },
 });
+
+/** Every table made for analysts: what their SQL role may read, and nothing else of the read schema. */
+export const ANALYST_TABLES: readonly string[] = [
+  'analytics_leads',
+  ...OPPORTUNITY_TABLE_NAMES,
+  'analytics_forecast_snapshots',
+];
