@@ -29,6 +29,7 @@ import { FORECAST_PIPELINES, FORECASTING_PROJECTIONS, WEEKLY_SNAPSHOTS } from '.
 
 /** How long the first scheduled snapshot waits for the read models to catch up at start. */
 const FIRST_SNAPSHOT_PATIENCE_MS = 60_000;
+const CATCH_UP_POLL_MS = 1_000;
 
 /**
  * Takes this week's scheduled snapshot at start when none was taken yet (the schedule then runs
@@ -61,13 +62,13 @@ class FirstSnapshot implements OnApplicationBootstrap, OnModuleDestroy {
   private async takeWhenCaughtUp(): Promise<void> {
     const deadline = Date.now() + FIRST_SNAPSHOT_PATIENCE_MS;
     while (!this.stopping.signal.aborted && Date.now() < deadline) {
-      const lags = await this.projections.lag();
+      const lags = await this.projections.lag(1);
       if (lags.every((lag) => lag.events === 0)) {
         if (await this.forecasting.hasScheduledSnapshot()) return;
         await takeWeeklySnapshot(this.forecasting, this.metrics, currentSnapshotSlot(this.clock.now()));
         return;
       }
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await new Promise((resolve) => setTimeout(resolve, CATCH_UP_POLL_MS));
     }
   }
 }

@@ -63,28 +63,6 @@ export const LEAD_TABLES = [
 ];
 
 export const LEAD_HANDLERS: EventHandlers = {
-  LeadCaptured: (data, event, tx) =>
-    tx.query(
-      `INSERT INTO analytics_leads (lead_id, source, source_detail, utm_source, utm_medium, utm_campaign,
-                                      cohort_month, captured_at, company_name, company_size, industry, country,
-                                      current_stage, highest_stage)
-         VALUES ($1, $2, $3, $4, $5, $6, to_char($7::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM'), $7, $8, $9, $10, $11,
-                 'lead', 'lead')
-         ON CONFLICT (lead_id) DO NOTHING`,
-      [
-        data.leadId,
-        data.source,
-        data.sourceDetail ?? null,
-        data.utm?.source ?? null,
-        data.utm?.medium ?? null,
-        data.utm?.campaign ?? null,
-        metaOf(event).occurredAt,
-        data.company?.name ?? null,
-        data.company?.size ?? null,
-        data.company?.industry ?? null,
-        data.company?.country ?? null,
-      ],
-    ),
   LeadDetailsUpdated: async (data, _event, tx) => {
     const changed = new Set(data.changedFields);
     const set = (field: string, column: string, value: unknown) =>
@@ -99,15 +77,6 @@ export const LEAD_HANDLERS: EventHandlers = {
     await set('company.industry', 'industry', data.company?.industry);
     await set('company.country', 'country', data.company?.country);
   },
-  LeadEngagementRecorded: (data, _event, tx) =>
-    tx.query('UPDATE analytics_leads SET engagements = engagements + 1 WHERE lead_id = $1', [data.leadId]),
-  LeadScored: (data, _event, tx) =>
-    tx.query('UPDATE analytics_leads SET fit = $2, engagement = $3, score = $4 WHERE lead_id = $1', [
-      data.leadId,
-      data.fit,
-      data.engagement,
-      data.total,
-    ]),
   LeadMarketingQualified: (data, event, tx) =>
     tx.query(reach('mql_at'), [data.leadId, 'mql', metaOf(event).occurredAt]),
   LeadDisqualified: (data, event, tx) =>

@@ -110,14 +110,29 @@ const utc = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-
 describe('the analytics read models', () => {
   it("keep a lead's source, cohort, milestones, owner and score, and reach won with its opportunity", async () => {
     await ProjectionSpecification.for(analyticsProjection)
-      .given(captured, ...converted, opened, ...worked)
+      .given(
+        captured,
+        {
+          type: 'LeadEngagementRecorded',
+          data: { leadId, activity: 'webinar_attended', engagementId: 'w-1' },
+        },
+        { type: 'LeadEngagementRecorded', data: { leadId, activity: 'demo_requested', engagementId: 'd-1' } },
+        ...converted,
+        {
+          type: 'LeadScored',
+          data: { leadId, fit: 40, engagement: 35, total: 75, breakdown: [], modelVersion: 'm1' },
+        },
+        opened,
+        ...worked,
+      )
       .thenRows(
-        `SELECT source, source_detail, utm_campaign, cohort_month, company_name, country, current_stage, highest_stage,
+        `SELECT engagements, source, source_detail, utm_campaign, cohort_month, company_name, country, current_stage, highest_stage,
                 ${utc('mql_at')}, ${utc('first_assigned_at')}, ${utc('answered_at')}, ${utc('sql_at')},
                 ${utc('opportunity_at')}, ${utc('won_at')}, sla_breaches, owner, score, opportunity_id::text AS opportunity_id
            FROM analytics_leads`,
         [
           {
+            engagements: 2,
             source: 'web_form',
             source_detail: 'contact-us',
             utm_campaign: 'q4',
@@ -134,7 +149,7 @@ describe('the analytics read models', () => {
             won_at: '2026-11-20T15:00',
             sla_breaches: 1,
             owner: 'ana@acme.example',
-            score: 70,
+            score: 75,
             opportunity_id: opportunityId,
           },
         ],

@@ -73,8 +73,11 @@ export class ManagedProjections implements OnApplicationBootstrap, OnModuleDestr
     this.logger = new Logger(`Projections:${name}`);
   }
 
-  /** How far each projection is behind the store: events not applied yet (bounded) and the oldest one's age. */
-  async lag(): Promise<{ projection: string; events: number; seconds: number }[]> {
+  /**
+   * How far each projection is behind the store: events not applied yet, counted up to `countUpTo`
+   * (1 answers "anything pending?" for the price of one row), and the oldest one's age.
+   */
+  async lag(countUpTo = LAG_COUNT_LIMIT): Promise<{ projection: string; events: number; seconds: number }[]> {
     const store = this.store;
     if (!store) return [];
     const checkpoints = await this.runner.checkpoints();
@@ -84,7 +87,7 @@ export class ManagedProjections implements OnApplicationBootstrap, OnModuleDestr
         const pending = await store.readAll({
           ...(position !== undefined ? { after: position } : {}),
           eventTypes: projection.eventTypes,
-          maxCount: LAG_COUNT_LIMIT,
+          maxCount: countUpTo,
         });
         const oldest = pending[0]?.recordedAt;
         return {
