@@ -36,6 +36,7 @@ import {
   type Source,
 } from './catalog';
 import { Random } from './random';
+import type { EngagementActivity } from '@leadledger/contracts';
 
 export interface SimulationOptions {
   readonly leads: number;
@@ -72,18 +73,7 @@ export interface LeadSubmission {
   readonly occurredAt: string;
 }
 
-export const ENGAGEMENT_ACTIVITIES = [
-  'email_open',
-  'email_click',
-  'page_view',
-  'pricing_page_view',
-  'whitepaper_download',
-  'webinar_registered',
-  'webinar_attended',
-  'event_visit',
-  'demo_requested',
-] as const;
-export type Activity = (typeof ENGAGEMENT_ACTIVITIES)[number];
+export type Activity = EngagementActivity;
 
 /** The body of POST /leads/{id}/engagements. */
 export interface PlannedEngagement {

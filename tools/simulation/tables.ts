@@ -1,3 +1,4 @@
+import type { ForecastFigures } from '@leadledger/forecasting';
 /**
  * The funnel and the forecast as compact text tables. Pure: the service's JSON in, lines out.
  */
@@ -26,16 +27,6 @@ export interface FunnelAnswer {
   readonly to: string;
   readonly total: FunnelGroup;
   readonly groups?: readonly FunnelGroup[];
-}
-
-interface ForecastFigures {
-  readonly closedWon: string;
-  readonly commit: string;
-  readonly bestCase: string;
-  readonly pipeline: string;
-  readonly weighted: string;
-  readonly openOpportunities: number;
-  readonly wonOpportunities: number;
 }
 
 /** GET /forecast's answer. */

@@ -4,3 +4,4 @@ export { ForecastingService } from './forecasting.service';
 export { analyticsProjection } from './projections/analytics';
 export { forecastSnapshotsProjection } from './projections/forecast-snapshots';
 export { parsePeriod, type Period } from './domain/periods';
+export type { Forecast, ForecastFigures, CurrencyForecast } from './domain/forecast';
