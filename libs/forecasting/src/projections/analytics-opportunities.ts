@@ -189,6 +189,18 @@ export const OPPORTUNITY_HANDLERS: EventHandlers = {
     if (inserted.length === 0) return;
     await enterStage(tx, data.opportunityId, at, data.stage);
     await recordVersion(tx, data.opportunityId, event);
+    // A converted lead names its opportunity already; a CRM import that names a lead links it here,
+    // so the lead's funnel counts the deal and its outcome.
+    if (data.leadId) {
+      await tx.query(
+        `UPDATE analytics_leads
+            SET opportunity_id = coalesce(opportunity_id, $2), opportunity_at = coalesce(opportunity_at, $3),
+                current_stage = CASE WHEN opportunity_id IS NULL THEN 'opportunity' ELSE current_stage END,
+                highest_stage = CASE WHEN highest_stage IN ('lead', 'mql', 'sql') THEN 'opportunity' ELSE highest_stage END
+          WHERE lead_id = $1`,
+        [data.leadId, data.opportunityId, at],
+      );
+    }
   },
   OpportunityStageChanged: async (data, event, tx) => {
     await leaveStage(tx, data.opportunityId, event, data.to, data.to);

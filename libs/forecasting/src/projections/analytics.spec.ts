@@ -258,6 +258,31 @@ describe('the analytics read models', () => {
     );
   });
 
+  it("count a deal imported from a CRM that names the lead, and its win, in that lead's funnel", async () => {
+    const imported = { ...opened, data: { ...opened.data }, ...at('2026-10-10T09:00:00Z') };
+    await ProjectionSpecification.for(analyticsProjection)
+      .given(captured, imported, {
+        type: 'OpportunityWon',
+        data: { opportunityId, amount: eur(9_000_000), closedOn: '2026-10-30' },
+        ...at('2026-10-30T12:00:00Z'),
+      })
+      .thenRows(
+        `SELECT opportunity_id::text AS opportunity_id, ${utc('opportunity_at')}, ${utc('won_at')}, current_stage,
+                highest_stage, mql_at
+           FROM analytics_leads`,
+        [
+          {
+            opportunity_id: opportunityId,
+            opportunity_at: '2026-10-10T09:00',
+            won_at: '2026-10-30T12:00',
+            current_stage: 'won',
+            highest_stage: 'won',
+            mql_at: null,
+          },
+        ],
+      );
+  });
+
   it('take a reopened win out of the funnel again', async () => {
     await ProjectionSpecification.for(analyticsProjection)
       .given(captured, ...converted, opened, ...worked, {
