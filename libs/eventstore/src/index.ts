@@ -23,6 +23,7 @@ export { SqlEventStore, type SqlEventStoreOptions } from './lib/sql/sql-event-st
 export { SqlCheckpointStore } from './lib/sql/sql-checkpoint-store';
 export { EventStoreDbCheckpointStore } from './lib/eventstoredb/eventstoredb-checkpoint-store';
 export type { SqlDriver, SqlExecutor } from './lib/sql/sql-driver';
+export { timestampOf } from './lib/sql/sql-driver';
 export { PgDriver } from './lib/sql/pg-driver';
 export { PgliteDriver } from './lib/sql/pglite-driver';
 export { DirectoryLockedError, LOCK_FILE_NAME } from './lib/sql/directory-lock';

@@ -1,5 +1,5 @@
 import type { ForecastCategory } from '@leadledger/contracts';
-import type { SqlExecutor } from '@leadledger/eventstore';
+import { timestampOf, type SqlExecutor } from '@leadledger/eventstore';
 import type { ForecastLine } from '../domain/forecast';
 import type { Period } from '../domain/periods';
 
@@ -7,8 +7,6 @@ import type { Period } from '../domain/periods';
  * What the query API reads from the analytics tables: rows, never aggregates computed in two places.
  * Aggregation is pure (domain/), so each figure is specified by hand-computed numbers.
  */
-
-const toDate = (value: Date | string): Date => (value instanceof Date ? value : new Date(value));
 
 /** Open opportunities expected to close in the period, and those won in it. */
 export async function forecastLines(
@@ -195,8 +193,8 @@ export async function stageVisits(db: SqlExecutor, schema: string): Promise<Stag
     owner: row.owner,
     pipeline: row.pipeline,
     stage: row.stage,
-    enteredAt: toDate(row.entered_at),
-    ...(row.left_at !== null ? { leftAt: toDate(row.left_at) } : {}),
+    enteredAt: timestampOf(row.entered_at),
+    ...(row.left_at !== null ? { leftAt: timestampOf(row.left_at) } : {}),
     ...(row.left_to !== null ? { leftTo: row.left_to } : {}),
     status: row.status,
   }));
@@ -244,8 +242,8 @@ export async function closedOpportunities(db: SqlExecutor, schema: string): Prom
     owner: row.owner,
     pipeline: row.pipeline,
     source: row.source ?? 'crm_import',
-    openedAt: toDate(row.opened_at),
-    closedAt: toDate(row.closed_at),
+    openedAt: timestampOf(row.opened_at),
+    closedAt: timestampOf(row.closed_at),
     ...(row.loss_reason !== null ? { lossReason: row.loss_reason } : {}),
     ...(row.competitor !== null ? { competitor: row.competitor } : {}),
     ...(row.amount_minor !== null && row.currency !== null
@@ -307,9 +305,9 @@ export async function handoffs(db: SqlExecutor, schema: string): Promise<Handoff
   );
   return rows.map((row) => ({
     ...(row.team !== null ? { team: row.team } : {}),
-    mqlAt: toDate(row.mql_at),
-    ...(row.first_assigned_at !== null ? { firstAssignedAt: toDate(row.first_assigned_at) } : {}),
-    ...(row.answered_at !== null ? { answeredAt: toDate(row.answered_at) } : {}),
+    mqlAt: timestampOf(row.mql_at),
+    ...(row.first_assigned_at !== null ? { firstAssignedAt: timestampOf(row.first_assigned_at) } : {}),
+    ...(row.answered_at !== null ? { answeredAt: timestampOf(row.answered_at) } : {}),
     slaBreaches: Number(row.sla_breaches),
   }));
 }

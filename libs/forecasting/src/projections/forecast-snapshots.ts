@@ -1,5 +1,5 @@
 import { metaOf } from '@leadledger/eventsourcing';
-import type { SqlExecutor } from '@leadledger/eventstore';
+import { timestampOf, type SqlExecutor } from '@leadledger/eventstore';
 import type { Projection } from '@leadledger/projections';
 import { runStatements, truncateTables } from '@leadledger/projections';
 import { FORECAST_SNAPSHOT_TYPE, type ForecastSnapshotTakenData } from '../domain/forecast-snapshot';
@@ -86,7 +86,7 @@ export async function snapshotsOf(db: SqlExecutor, schema: string, period: strin
   );
   return rows.map((row) => ({
     snapshotId: row.snapshot_id,
-    takenAt: row.taken_at instanceof Date ? row.taken_at : new Date(row.taken_at),
+    takenAt: timestampOf(row.taken_at),
     trigger: row.trigger,
     currency: row.currency,
     closedWon: row.closed_won,

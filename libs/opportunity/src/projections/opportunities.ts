@@ -1,5 +1,5 @@
 import { eventNamesIn, eventTypeOf, type OpportunityEvent } from '@leadledger/contracts';
-import type { SqlExecutor } from '@leadledger/eventstore';
+import { timestampOf, type SqlExecutor } from '@leadledger/eventstore';
 import {
   streamStateProjection,
   type StreamStateProjection,
@@ -130,7 +130,7 @@ export async function opportunitiesWhere(
   return rows.map((row) => ({
     id: row.id,
     revision: BigInt(row.revision),
-    updatedAt: row.updated_at instanceof Date ? row.updated_at : new Date(row.updated_at),
+    updatedAt: timestampOf(row.updated_at),
     state: row.state,
   }));
 }

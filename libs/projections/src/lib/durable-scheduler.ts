@@ -5,7 +5,7 @@ import {
   type RecordedEvent,
   type RetryPolicy,
 } from '@leadledger/eventsourcing';
-import type { SqlDriver, SqlExecutor } from '@leadledger/eventstore';
+import { timestampOf, type SqlDriver, type SqlExecutor } from '@leadledger/eventstore';
 import type { Projection } from './projection';
 import { DEFAULT_READ_SCHEMA, assertSchemaName, lockSchemaSetup } from './read-schema';
 
@@ -256,7 +256,7 @@ export class DueItemTicker {
       .map((row) => ({
         scheduler: this.options.scheduler.name,
         key: row.key,
-        dueAt: row.due_at instanceof Date ? row.due_at : new Date(row.due_at),
+        dueAt: timestampOf(row.due_at),
         payload: row.payload,
         attempts: Number(row.attempts),
       }))

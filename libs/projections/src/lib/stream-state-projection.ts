@@ -1,6 +1,6 @@
 import { parseStreamId, toDomainEvent, type DomainEvent, type StreamCategory } from '@leadledger/contracts';
 import { metaOf, type EventMeta, type RecordedEvent } from '@leadledger/eventsourcing';
-import type { SqlExecutor } from '@leadledger/eventstore';
+import { timestampOf, type SqlExecutor } from '@leadledger/eventstore';
 import { groupByStream, type Projection } from './projection';
 
 /** A stream's folded state as a read model keeps it, with when and where its stream last changed. */
@@ -106,7 +106,7 @@ export function streamStateProjection<State, Event extends DomainEvent>(
         id,
         state: fromJson(row.state),
         revision: BigInt(row.revision),
-        updatedAt: row.updated_at instanceof Date ? row.updated_at : new Date(row.updated_at),
+        updatedAt: timestampOf(row.updated_at),
       };
     },
   };

@@ -15,3 +15,8 @@ export interface SqlDriver extends SqlExecutor {
   listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
+
+/** A `timestamptz` as a driver returns it: `pg` gives a Date, PGlite may give the text. */
+export function timestampOf(value: Date | string): Date {
+  return value instanceof Date ? value : new Date(value);
+}

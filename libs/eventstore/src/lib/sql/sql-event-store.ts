@@ -15,7 +15,7 @@ import { Wakeup } from '../wakeup';
 import { SqlCheckpointStore } from './sql-checkpoint-store';
 import { migrate } from './migrations';
 import { quoteIdentifier } from './pg-driver';
-import type { SqlDriver, SqlExecutor } from './sql-driver';
+import { timestampOf, type SqlDriver, type SqlExecutor } from './sql-driver';
 
 export interface SqlEventStoreOptions {
   /** PostgreSQL schema holding the store's tables; one store per schema. */
@@ -253,6 +253,6 @@ function toRecordedEvent(row: EventRow): RecordedEvent {
     type: row.type,
     data: row.data,
     metadata: row.metadata ?? {},
-    recordedAt: row.recorded_at instanceof Date ? row.recorded_at : new Date(row.recorded_at),
+    recordedAt: timestampOf(row.recorded_at),
   };
 }

@@ -19,6 +19,7 @@ import {
   type MessageBus,
   type MessageHeaders,
 } from '@leadledger/messaging';
+import { timestampOf } from '@leadledger/eventstore';
 import { lockSchemaSetup } from '@leadledger/projections';
 import { Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { ReadModelDatabase } from '../read-models';
@@ -230,5 +231,5 @@ function toDeadLetter(row: DeadLetterRow): DeadLetter {
 }
 
 function isoOf(time: Date | string): string {
-  return (time instanceof Date ? time : new Date(time)).toISOString();
+  return timestampOf(time).toISOString();
 }
