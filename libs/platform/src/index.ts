@@ -26,7 +26,7 @@ export { uuidParam, ApiUuidParam } from './lib/http/uuid-param';
 export { IfMatch, ApiIfMatchHeader, etagOf } from './lib/http/if-match';
 export { AcceptsMediaTypes } from './lib/http/json-bodies-only.guard';
 export { ndjsonLines, type NdjsonLine } from './lib/http/ndjson-lines';
-export { queryText, queryLimit } from './lib/http/query-params';
+export { queryText, queryLimit, invalidField } from './lib/http/query-params';
 export {
   invalidRequest,
   readRequest,

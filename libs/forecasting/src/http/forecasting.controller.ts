@@ -1,7 +1,6 @@
 import { Access, CurrentPrincipal, type Principal } from '@leadledger/access';
 import type { Clock } from '@leadledger/contracts';
-import { DomainError } from '@leadledger/eventsourcing';
-import { ApiErrorResponses, CLOCK, ManagedProjections, queryText } from '@leadledger/platform';
+import { ApiErrorResponses, CLOCK, ManagedProjections, queryText, invalidField } from '@leadledger/platform';
 import { Controller, Get, Headers, HttpCode, Inject, Post, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
@@ -320,16 +319,13 @@ function prefersCsv(accept: string | undefined): boolean {
   return csv >= 0 && (json < 0 || csv < json);
 }
 
-function invalid(field: string, reason: string): DomainError {
-  return new DomainError('invalid', 'invalid request', [{ field, reason }]);
-}
-
 function periodParam(value: unknown): Period {
   const text = queryText('period', value);
   if (text === undefined)
-    throw invalid('period', 'is required: a quarter (2026-Q4), a month (2026-11) or a year (2026)');
+    throw invalidField('period', 'is required: a quarter (2026-Q4), a month (2026-11) or a year (2026)');
   const period = parsePeriod(text);
-  if (!period) throw invalid('period', 'must be a quarter (2026-Q4), a month (2026-11) or a year (2026)');
+  if (!period)
+    throw invalidField('period', 'must be a quarter (2026-Q4), a month (2026-11) or a year (2026)');
   return period;
 }
 
@@ -337,7 +333,7 @@ function choice<T extends string>(name: string, value: unknown, allowed: readonl
   const text = queryText(name, value);
   if (text === undefined) return undefined;
   if (!(allowed as readonly string[]).includes(text))
-    throw invalid(name, `must be one of ${allowed.join(', ')}`);
+    throw invalidField(name, `must be one of ${allowed.join(', ')}`);
   return text as T;
 }
 
@@ -349,7 +345,7 @@ function instantParam(name: string, value: unknown): Date | undefined {
   if (text === undefined) return undefined;
   const instant = INSTANT.test(text) ? new Date(text.length === 10 ? `${text}T00:00:00Z` : text) : undefined;
   if (!instant || Number.isNaN(instant.getTime())) {
-    throw invalid(
+    throw invalidField(
       name,
       'must be an ISO 8601 date (2026-11-01) or instant with offset (2026-11-01T09:00:00Z)',
     );
@@ -359,9 +355,9 @@ function instantParam(name: string, value: unknown): Date | undefined {
 
 function rangeParams(query: Record<string, unknown>, now: Date, { fromRequired }: { fromRequired: boolean }) {
   const from = instantParam('from', query.from);
-  if (!from && fromRequired) throw invalid('from', 'is required');
+  if (!from && fromRequired) throw invalidField('from', 'is required');
   const to = instantParam('to', query.to) ?? now;
   const start = from ?? new Date(0);
-  if (start.getTime() > to.getTime()) throw invalid('to', 'must not be before from');
+  if (start.getTime() > to.getTime()) throw invalidField('to', 'must not be before from');
   return { from: start, to };
 }

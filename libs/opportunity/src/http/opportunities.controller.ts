@@ -7,7 +7,7 @@ import {
   type Money,
   type OpportunityEvent,
 } from '@leadledger/contracts';
-import { DomainError, metaOf, type Decided, type EventStore } from '@leadledger/eventsourcing';
+import { metaOf, type Decided, type EventStore } from '@leadledger/eventsourcing';
 import {
   ApiErrorResponses,
   ApiIfMatchHeader,
@@ -20,6 +20,7 @@ import {
   ManagedProjections,
   queryLimit,
   queryText,
+  invalidField,
   requestBodyOf,
   uuidParam,
 } from '@leadledger/platform';
@@ -126,11 +127,11 @@ export class OpportunitiesController {
     const limit = queryLimit(query.limit, { max: MAX_PAGE, fallback: 100 });
     const status = queryText('status', query.status);
     if (status !== undefined && !['open', 'won', 'lost'].includes(status)) {
-      throw invalid('status', 'must be open, won or lost');
+      throw invalidField('status', 'must be open, won or lost');
     }
     const after = queryText('after', query.after);
     if (after !== undefined && !/^[0-9a-f-]{36}$/i.test(after))
-      throw invalid('after', 'must be the `next` of a page');
+      throw invalidField('after', 'must be the `next` of a page');
     const { sql, schema } = this.projections.readModels;
     const rows = await opportunitiesWhere(sql, schema, {
       ...scopeOf(caller, queryText('owner', query.owner)),
@@ -341,7 +342,7 @@ export class OpportunitiesController {
   ) {
     const { amount, currency, closedAt } = requestBodyOf(WonRequest, raw);
     if ((amount === undefined) !== (currency === undefined)) {
-      throw invalid(amount === undefined ? 'amount' : 'currency', 'amount and currency come together');
+      throw invalidField(amount === undefined ? 'amount' : 'currency', 'amount and currency come together');
     }
     const signed = amount !== undefined && currency !== undefined ? money(amount, currency) : undefined;
     return this.write(
@@ -458,7 +459,7 @@ function scopeOf(caller: Principal, owner: string | undefined): { owner?: string
 function money(amount: string, currency: string): Money {
   const read = moneyFromDecimal(amount, currency);
   if (!read || read.amountMinor <= 0) {
-    throw invalid(
+    throw invalidField(
       'amount',
       `must be more than 0, with no more decimals than ${currency} has, and not too large`,
     );
@@ -468,8 +469,4 @@ function money(amount: string, currency: string): Money {
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
-}
-
-function invalid(field: string, reason: string): DomainError {
-  return new DomainError('invalid', 'invalid request', [{ field, reason }]);
 }

@@ -7,11 +7,12 @@ import {
   ManagedProjections,
   queryLimit,
   queryText,
+  invalidField,
   requestBodyOf,
   uuidParam,
 } from '@leadledger/platform';
 import { moneyFromDecimal, type Clock, type LeadEvent } from '@leadledger/contracts';
-import { DomainError, type Decided } from '@leadledger/eventsourcing';
+import type { Decided } from '@leadledger/eventsourcing';
 import {
   Body,
   Controller,
@@ -162,12 +163,10 @@ export class SalesController {
     const { amount, ...request } = requestBodyOf(QualificationRequest, raw);
     const money = amount && moneyFromDecimal(amount.value, amount.currency);
     if (amount && !money) {
-      throw new DomainError('invalid', 'invalid request', [
-        {
-          field: 'amount.value',
-          reason: `has more decimals than ${amount.currency} has minor units, or is too large`,
-        },
-      ]);
+      throw invalidField(
+        'amount.value',
+        `has more decimals than ${amount.currency} has minor units, or is too large`,
+      );
     }
     return this.answered(
       await this.sales.recordQualification(

@@ -9,9 +9,7 @@ import { DomainError } from '@leadledger/eventsourcing';
 export function queryText(name: string, value: unknown): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value.length === 0 || value.length > 200) {
-    throw new DomainError('invalid', 'invalid request', [
-      { field: name, reason: 'must be one text of 1 to 200 characters' },
-    ]);
+    throw invalidField(name, 'must be one text of 1 to 200 characters');
   }
   return value;
 }
@@ -21,9 +19,12 @@ export function queryLimit(value: unknown, { max, fallback }: { max: number; fal
   if (value === undefined) return fallback;
   const limit = typeof value === 'string' && /^\d{1,4}$/.test(value) ? Number(value) : NaN;
   if (!(limit >= 1 && limit <= max)) {
-    throw new DomainError('invalid', 'invalid request', [
-      { field: 'limit', reason: `must be a whole number from 1 to ${max}` },
-    ]);
+    throw invalidField('limit', `must be a whole number from 1 to ${max}`);
   }
   return limit;
+}
+
+/** A 400 naming one field of a request (a query parameter, a body field) and what is wrong with it. */
+export function invalidField(field: string, reason: string): DomainError {
+  return new DomainError('invalid', 'invalid request', [{ field, reason }]);
 }
