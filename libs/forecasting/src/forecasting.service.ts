@@ -1,4 +1,4 @@
-import type { Clock, PipelinesConfig } from '@leadledger/contracts';
+import { decimalOfMinor, type Clock, type PipelinesConfig } from '@leadledger/contracts';
 import { deriveId, type EventStore, type GlobalPosition } from '@leadledger/eventsourcing';
 import type { SqlExecutor } from '@leadledger/eventstore';
 import {
@@ -28,7 +28,6 @@ import {
   type ForecastSnapshotTakenData,
 } from './domain/forecast-snapshot';
 import { monthOf, quarterOf, type Period } from './domain/periods';
-import { decimalOfMinor } from '@leadledger/contracts';
 import {
   closedOpportunities,
   forecastLines,

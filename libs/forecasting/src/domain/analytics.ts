@@ -15,6 +15,7 @@ import type {
   StageVisit,
 } from '../projections/analytics-queries';
 import { daysBetween, median, percentile, rateOf, round, wilsonInterval, type Rate } from './statistics';
+import { weightedMinor } from './forecast';
 
 /*
  * The analytics as pure functions of read-model rows: what sales leadership asks, each answer
@@ -438,7 +439,7 @@ export function openPipelineOf(versions: ReadonlyMap<string, OpportunityVersion>
         currency,
         opportunities: sum.count,
         amount: decimalOfMinor(sum.amount, currency),
-        weighted: decimalOfMinor((sum.weighted * 2n + 100n) / 200n, currency),
+        weighted: decimalOfMinor(weightedMinor(sum.weighted), currency),
       })),
     withoutAmount,
   };

@@ -142,15 +142,19 @@ function figuresOf(sums: Sums, currency: string): ForecastFigures {
     commit: decimalOfMinor(sums.commit, currency),
     bestCase: decimalOfMinor(sums.bestCase, currency),
     pipeline: decimalOfMinor(sums.pipeline, currency),
-    weighted: decimalOfMinor(halfUp(sums.weightedCents, 10_000n), currency),
+    weighted: decimalOfMinor(weightedMinor(sums.weightedCents, 100n), currency),
     openOpportunities: sums.open,
     wonOpportunities: sums.won,
   };
 }
 
-/** Division rounding half away from zero (amounts are never negative). */
-function halfUp(value: bigint, divisor: bigint): bigint {
-  return (value * 2n + divisor) / (divisor * 2n);
+/**
+ * Amounts weighted by percentages, summed as amount x percent x `scale` (exact), back to minor units:
+ * rounded once, half away from zero (amounts are never negative).
+ */
+export function weightedMinor(sumOfAmountTimesPercent: bigint, scale = 1n): bigint {
+  const divisor = 100n * scale;
+  return (sumOfAmountTimesPercent * 2n + divisor) / (divisor * 2n);
 }
 
 /** Minor units back from `decimalOfMinor`, for comparing figures (accuracy). */

@@ -88,23 +88,23 @@ export const OPPORTUNITY_TABLE_NAMES = [
  * history after a live event): a version never starts before the one it follows.
  */
 async function recordVersion(tx: SqlExecutor, opportunityId: string, event: RecordedEvent): Promise<void> {
-  const [{ at }] = await tx.query<{ at: string }>(
-    `SELECT greatest($2::timestamptz, coalesce(max(valid_from), $2::timestamptz))::text AS at
-       FROM analytics_opportunity_history WHERE opportunity_id = $1`,
-    [opportunityId, metaOf(event).occurredAt],
-  );
+  // One statement: the sub-statements share a snapshot, so the UPDATE ends only the versions that
+  // were there before and never the row the INSERT adds.
   await tx.query(
-    'UPDATE analytics_opportunity_history SET valid_to = $2 WHERE opportunity_id = $1 AND valid_to IS NULL',
-    [opportunityId, at],
-  );
-  await tx.query(
-    `INSERT INTO analytics_opportunity_history
+    `WITH since AS (
+       SELECT greatest($3::timestamptz, coalesce(max(valid_from), $3::timestamptz)) AS at
+         FROM analytics_opportunity_history WHERE opportunity_id = $1
+     ), ended AS (
+       UPDATE analytics_opportunity_history SET valid_to = (SELECT at FROM since)
+        WHERE opportunity_id = $1 AND valid_to IS NULL
+     )
+     INSERT INTO analytics_opportunity_history
        (opportunity_id, revision, valid_from, valid_to, status, owner, team, pipeline, stage, probability,
         forecast_category, amount_minor, currency, expected_close_date)
-     SELECT opportunity_id, $2, $3, NULL, status, owner, team, pipeline, stage, probability,
+     SELECT opportunity_id, $2, (SELECT at FROM since), NULL, status, owner, team, pipeline, stage, probability,
             forecast_category, amount_minor, currency, expected_close_date
        FROM analytics_opportunities WHERE opportunity_id = $1`,
-    [opportunityId, event.revision.toString(), at],
+    [opportunityId, event.revision.toString(), metaOf(event).occurredAt],
   );
 }
 

@@ -6,10 +6,7 @@ import type { ForecastingService } from '../forecasting.service';
 
 /** Monday 06:00 UTC after the instant: the week's snapshot, before the Monday pipeline review. */
 export function nextSnapshotDue(after: Date): Date {
-  const at = DateTime.fromJSDate(after, { zone: 'utc' });
-  let due = at.startOf('week').set({ hour: 6 });
-  if (due <= at) due = due.plus({ weeks: 1 });
-  return due.toJSDate();
+  return DateTime.fromJSDate(currentSnapshotSlot(after), { zone: 'utc' }).plus({ weeks: 1 }).toJSDate();
 }
 
 /**

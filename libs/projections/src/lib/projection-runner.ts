@@ -425,6 +425,7 @@ function toCheckpoint(row: { position: string | null; version: number }): Checkp
   };
 }
 
-function isUndefinedTable(error: unknown): boolean {
+/** A read of a table not created yet (a projection that never ran). */
+export function isUndefinedTable(error: unknown): boolean {
   return (error as { code?: unknown } | undefined)?.code === '42P01';
 }

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { EventStore, GlobalPosition } from '@leadledger/eventsourcing';
 import type { SqlDriver, SqlExecutor } from '@leadledger/eventstore';
 import type { Projection } from './projection';
-import { StaleProjectionError, ensureCheckpoint, versionOf } from './projection-runner';
+import { StaleProjectionError, ensureCheckpoint, isUndefinedTable, versionOf } from './projection-runner';
 import { DEFAULT_READ_SCHEMA, assertSchemaName, inSchema, lockSchemaSetup } from './read-schema';
 
 export interface ShadowRebuildProgress {
@@ -121,7 +121,7 @@ export async function rebuildBeside(options: ShadowRebuildOptions): Promise<Shad
         [projection.name],
       )
       .catch((error: unknown) => {
-        if ((error as { code?: unknown } | undefined)?.code === '42P01') return [];
+        if (isUndefinedTable(error)) return [];
         throw error;
       });
     const position = rows[0]?.position;
