@@ -22,6 +22,7 @@
  */
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import type { ImportCounts } from '@leadledger/opportunity';
 import { forecastTable, funnelTable, type ForecastAnswer, type FunnelAnswer } from './simulation/tables';
 import { LeadledgerClient, forEachConcurrently, settingsFromEnvironment } from './simulation/http-client';
 import {
@@ -79,14 +80,6 @@ interface PipelineView {
     readonly outcome?: string;
     readonly exitCriteria: readonly { readonly requires?: string; readonly evidence?: string }[];
   }[];
-}
-
-interface ImportCounts {
-  readonly lines: number;
-  readonly imported: number;
-  readonly unchanged: number;
-  readonly rejected: number;
-  readonly leadsNotFound: number;
 }
 
 /** What the run did, counted as it goes. */

@@ -1,25 +1,7 @@
-import type { ForecastFigures } from '@leadledger/forecasting';
+import type { Forecast, ForecastFigures, FunnelGroup, Rate } from '@leadledger/forecasting';
 /**
  * The funnel and the forecast as compact text tables. Pure: the service's JSON in, lines out.
  */
-
-interface Rate {
-  readonly numerator: number;
-  readonly denominator: number;
-  readonly rate?: number;
-}
-
-interface FunnelGroup {
-  readonly key: string;
-  readonly counts: { leads: number; mql: number; sql: number; opportunity: number; won: number };
-  readonly conversion: {
-    leadToMql: Rate;
-    mqlToSql: Rate;
-    sqlToOpportunity: Rate;
-    opportunityToWon: Rate;
-    leadToWon: Rate;
-  };
-}
 
 /** GET /funnel's answer. */
 export interface FunnelAnswer {
@@ -30,17 +12,11 @@ export interface FunnelAnswer {
 }
 
 /** GET /forecast's answer. */
-export interface ForecastAnswer {
+export interface ForecastAnswer extends Forecast {
   readonly period: string;
   readonly from: string;
   readonly until: string;
   readonly probabilities: string;
-  readonly currencies: readonly {
-    readonly currency: string;
-    readonly total: ForecastFigures;
-    readonly groups?: readonly ({ readonly key: string } & ForecastFigures)[];
-  }[];
-  readonly withoutAmount: number;
 }
 
 export function funnelTable(funnel: FunnelAnswer): string[] {

@@ -5,3 +5,5 @@ export { analyticsProjection } from './projections/analytics';
 export { forecastSnapshotsProjection } from './projections/forecast-snapshots';
 export { parsePeriod, type Period } from './domain/periods';
 export type { Forecast, ForecastFigures, CurrencyForecast } from './domain/forecast';
+export type { FunnelGroup } from './domain/analytics';
+export type { Rate } from './domain/statistics';
