@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse';
 import { type CsvMapping, lineFromCsvRow } from '../libs/opportunity/src/imports/csv-mapping';
 import { ndjsonLines } from '@leadledger/platform';
+import { settingsFromEnvironment } from './simulation/http-client';
 
 const USAGE = 'usage: npm run import -- opportunities <file.ndjson|file.csv> [--map <mapping.json>]';
 const BAR_WIDTH = 30;
@@ -26,8 +27,8 @@ async function main(): Promise<void> {
   const { values, positionals } = parseArgs({ allowPositionals: true, options: { map: { type: 'string' } } });
   const [kind, file] = positionals;
   if (kind !== 'opportunities' || !file) throw new Error(USAGE);
-  const url = `${(process.env.LEADLEDGER_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '')}/imports/opportunities`;
-  const key = process.env.LEADLEDGER_KEY ?? readFileSync('.data/admin-key', 'utf8').trim();
+  const { baseUrl, apiKey: key } = settingsFromEnvironment();
+  const url = `${baseUrl}/imports/opportunities`;
   const total = await countLines(file);
   const body = file.toLowerCase().endsWith('.csv')
     ? csvAsNdjson(file, mappingOf(values.map))

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 
-export const DEFAULT_URL = 'http://localhost:3000';
+export const DEFAULT_URL = 'http://127.0.0.1:3000';
 const RETRIED_STATUSES = new Set([429, 503]);
 const MAX_RETRIES = 6;
 const BASE_DELAY_MS = 250;
