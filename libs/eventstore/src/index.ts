@@ -9,6 +9,7 @@ export {
   type RecordedEvent,
   type AppendOptions,
   type AppendResult,
+  type StreamAppend,
   type ReadStreamOptions,
   type ReadAllOptions,
   type SubscribeToAllOptions,

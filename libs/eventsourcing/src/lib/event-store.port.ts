@@ -41,6 +41,13 @@ export interface AppendResult {
   readonly position: GlobalPosition;
 }
 
+/** One stream's part of a multi-stream append. */
+export interface StreamAppend {
+  readonly streamId: string;
+  readonly events: readonly EventToAppend[];
+  readonly expectedRevision: ExpectedRevision;
+}
+
 export interface ReadStreamOptions {
   /** First revision to return (inclusive). */
   readonly fromRevision?: StreamRevision;
@@ -65,6 +72,15 @@ export interface SubscribeToAllOptions {
 
 export interface EventStore {
   append(streamId: string, events: readonly EventToAppend[], options: AppendOptions): Promise<AppendResult>;
+  /**
+   * Appends to several distinct streams with one call, one result per append in the order given,
+   * each append checked as `append` checks it. On the SQL stores all of them are written or none
+   * (the first failure is thrown). EventStoreDB has no transaction across streams: there they are
+   * written one after another and a failure leaves the earlier ones written, so a caller must stay
+   * correct when only a prefix lands (retrying the same appends completes it, since event ids make
+   * a repeated append a no-op).
+   */
+  appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult[]>;
   /** The stream's events oldest first; an empty array when the stream does not exist. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** One page of the global log, oldest first; empty once past the end. For replays and tools that must stop. */

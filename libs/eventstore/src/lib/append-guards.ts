@@ -1,5 +1,6 @@
 import {
   type EventToAppend,
+  type StreamAppend,
   type ExpectedRevision,
   type StreamRevision,
   InvalidAppendError,
@@ -33,11 +34,39 @@ export function assertExpectedRevision(
   expected: ExpectedRevision,
   current: StreamRevision | undefined,
 ): void {
-  const actual = current ?? 'no_stream';
   const satisfied =
     expected === 'any' ||
     (expected === 'no_stream' && current === undefined) ||
     (expected === 'stream_exists' && current !== undefined) ||
     (typeof expected === 'bigint' && current === expected);
-  if (!satisfied) throw new WrongExpectedRevisionError(streamId, expected, actual);
+  if (!satisfied) throw wrongExpectedRevision(streamId, expected, current);
+}
+
+/** The error of an append whose expectation the stream's current revision did not meet. */
+export function wrongExpectedRevision(
+  streamId: string,
+  expected: ExpectedRevision,
+  current: StreamRevision | undefined,
+): WrongExpectedRevisionError {
+  return new WrongExpectedRevisionError(streamId, expected, current ?? 'no_stream');
+}
+
+/** `assertAppendable` for each append, and no stream or event id twice across them. */
+export function assertAppendableTogether(appends: readonly StreamAppend[]): void {
+  if (appends.length === 0) throw new InvalidAppendError('a multi-stream append needs at least one stream');
+  const streams = new Set<string>();
+  const ids = new Set<string>();
+  for (const { streamId, events } of appends) {
+    assertAppendable(streamId, events);
+    if (streams.has(streamId)) {
+      throw new InvalidAppendError(`stream ${streamId} appears twice in one multi-stream append`);
+    }
+    streams.add(streamId);
+    for (const event of events) {
+      if (ids.has(event.id.toLowerCase())) {
+        throw new InvalidAppendError(`event id ${event.id} appears twice in one multi-stream append`);
+      }
+      ids.add(event.id.toLowerCase());
+    }
+  }
 }

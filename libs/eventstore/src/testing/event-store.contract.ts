@@ -11,6 +11,11 @@ import {
 export interface EventStoreContractOptions {
   /** How long a live subscription may take to deliver what the writers appended. */
   readonly deliveryTimeoutMs?: number;
+  /**
+   * Whether a multi-stream append is all or nothing. The SQL stores' is; EventStoreDB has no
+   * transaction across streams, so there only the earlier appends of a failed one stay written.
+   */
+  readonly atomicMultiStreamAppend?: boolean;
 }
 
 /**
@@ -167,6 +172,72 @@ export function describeEventStoreContract(
         await Promise.allSettled(times(5, () => store.append(stream, events, { expectedRevision: 'any' })));
 
         expect(await store.readStream(stream)).toHaveLength(1);
+      });
+    });
+
+    describe('multi-stream append', () => {
+      it('appends to several streams with one result per append, in the order given', async () => {
+        const [created, existing] = [streamName(), streamName()];
+        await store.append(existing, [event('A')], { expectedRevision: 'no_stream' });
+
+        const results = await store.appendToStreams([
+          { streamId: created, events: [event('X'), event('Y')], expectedRevision: 'no_stream' },
+          { streamId: existing, events: [event('B')], expectedRevision: 0n },
+        ]);
+
+        expect(results.map((r) => r.nextExpectedRevision)).toEqual([1n, 1n]);
+        expect(results[0].position < results[1].position).toBe(true);
+        expect((await store.readStream(created)).map((e) => e.type)).toEqual(['X', 'Y']);
+        const [, second] = await store.readStream(existing);
+        expect(second.position).toBe(results[1].position);
+      });
+
+      it('acknowledges a repeated multi-stream append as the first, writing nothing twice', async () => {
+        const appends = [
+          { streamId: streamName(), events: [event('A')], expectedRevision: 'no_stream' as const },
+          { streamId: streamName(), events: [event('B')], expectedRevision: 'no_stream' as const },
+        ];
+
+        const first = await store.appendToStreams(appends);
+        const repeated = await store.appendToStreams(appends);
+
+        expect(repeated).toEqual(first);
+        for (const { streamId } of appends) expect(await store.readStream(streamId)).toHaveLength(1);
+      });
+
+      it('refuses a stale expected revision with its typed error', async () => {
+        const [fresh, claimed] = [streamName(), streamName()];
+        await store.append(claimed, [event('Claimed')], { expectedRevision: 'no_stream' });
+
+        const attempt = store.appendToStreams([
+          { streamId: fresh, events: [event('A')], expectedRevision: 'no_stream' },
+          { streamId: claimed, events: [event('B')], expectedRevision: 'no_stream' },
+        ]);
+
+        await expect(attempt).rejects.toBeInstanceOf(WrongExpectedRevisionError);
+        await expect(attempt).rejects.toMatchObject({ streamId: claimed, actual: 0n });
+        expect(await store.readStream(claimed)).toHaveLength(1);
+        if (options.atomicMultiStreamAppend ?? true) expect(await store.readStream(fresh)).toEqual([]);
+      });
+
+      it('refuses no streams, a stream twice and an event id twice before writing anything', async () => {
+        const stream = streamName();
+        const shared = event('A');
+
+        await expect(store.appendToStreams([])).rejects.toBeInstanceOf(InvalidAppendError);
+        await expect(
+          store.appendToStreams([
+            { streamId: stream, events: [event('A')], expectedRevision: 'any' },
+            { streamId: stream, events: [event('B')], expectedRevision: 'any' },
+          ]),
+        ).rejects.toBeInstanceOf(InvalidAppendError);
+        await expect(
+          store.appendToStreams([
+            { streamId: stream, events: [shared], expectedRevision: 'any' },
+            { streamId: streamName(), events: [shared], expectedRevision: 'any' },
+          ]),
+        ).rejects.toBeInstanceOf(InvalidAppendError);
+        expect(await store.readStream(stream)).toEqual([]);
       });
     });
 

@@ -6,6 +6,7 @@ import type {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  StreamAppend,
   SubscribeToAllOptions,
 } from '@leadledger/eventstore';
 
@@ -22,10 +23,20 @@ export class CountingEventStore implements EventStore {
     options: AppendOptions,
   ): Promise<AppendResult> {
     const result = await this.store.append(streamId, events, options);
+    this.count(events);
+    return result;
+  }
+
+  async appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+    const results = await this.store.appendToStreams(appends);
+    this.count(appends.flatMap((append) => append.events));
+    return results;
+  }
+
+  private count(events: readonly EventToAppend[]): void {
     const counts = new Map<string, number>();
     for (const event of events) counts.set(event.type, (counts.get(event.type) ?? 0) + 1);
     counts.forEach((count, type) => this.onAppended(type, count));
-    return result;
   }
 
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {

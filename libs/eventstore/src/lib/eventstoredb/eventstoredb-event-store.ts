@@ -13,7 +13,7 @@ import {
   type Position,
   type ResolvedEvent,
 } from '@eventstore/db-client';
-import { assertAppendable } from '../append-guards';
+import { assertAppendable, assertAppendableTogether } from '../append-guards';
 import {
   WrongExpectedRevisionError,
   type AppendOptions,
@@ -25,6 +25,7 @@ import {
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
+  type StreamAppend,
   type SubscribeToAllOptions,
   backoffDelay,
   sleepUnlessAborted,
@@ -103,6 +104,19 @@ export class EventStoreDbEventStore implements EventStore {
       }
       throw error;
     }
+  }
+
+  /**
+   * EventStoreDB has no transaction across streams: one append after another, in the order given,
+   * and a failure leaves the earlier ones written (the port's contract says so).
+   */
+  async appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+    assertAppendableTogether(appends);
+    const results: AppendResult[] = [];
+    for (const { streamId, events, expectedRevision } of appends) {
+      results.push(await this.append(streamId, events, { expectedRevision }));
+    }
+    return results;
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {

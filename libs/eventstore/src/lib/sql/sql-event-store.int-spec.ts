@@ -1,14 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { dropSchema, testPostgresUrl, uniqueSchemaName } from '@leadledger/testing';
-import { EventIdConflictError, type EventToAppend, type RecordedEvent } from '@leadledger/eventsourcing';
+import {
+  EventIdConflictError,
+  WrongExpectedRevisionError,
+  type AppendResult,
+  type EventToAppend,
+  type RecordedEvent,
+} from '@leadledger/eventsourcing';
 import { PgDriver } from './pg-driver';
 import { PgliteDriver } from './pglite-driver';
 import type { SqlDriver, SqlExecutor } from './sql-driver';
 import { SqlEventStore } from './sql-event-store';
 
-/** A driver whose next transaction waits before COMMIT: a writer that is slow to commit. */
+/**
+ * A driver that counts group commits and can make the next one slow to commit: it runs that
+ * append in an explicit transaction that waits before COMMIT, holding the append lock meanwhile.
+ */
 class SlowCommitDriver implements SqlDriver {
   private delayNextCommitMs = 0;
+  groupCommits = 0;
 
   constructor(private readonly inner: SqlDriver) {}
 
@@ -17,7 +27,16 @@ class SlowCommitDriver implements SqlDriver {
   }
 
   query<Row>(sql: string, params?: readonly unknown[]): Promise<Row[]> {
-    return this.inner.query<Row>(sql, params);
+    if (!sql.includes('.append_group(')) return this.inner.query<Row>(sql, params);
+    this.groupCommits += 1;
+    const delay = this.delayNextCommitMs;
+    this.delayNextCommitMs = 0;
+    if (!delay) return this.inner.query<Row>(sql, params);
+    return this.inner.transaction(async (tx) => {
+      const rows = await tx.query<Row>(sql, params);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      return rows;
+    });
   }
 
   exec(script: string): Promise<void> {
@@ -25,13 +44,7 @@ class SlowCommitDriver implements SqlDriver {
   }
 
   transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    const delay = this.delayNextCommitMs;
-    this.delayNextCommitMs = 0;
-    return this.inner.transaction(async (tx) => {
-      const result = await work(tx);
-      if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
-      return result;
-    });
+    return this.inner.transaction(work);
   }
 
   listen(channel: string, onNotify: () => void): Promise<() => Promise<void>> {
@@ -64,6 +77,8 @@ const adapters: Array<
 describe.each(adapters)('SqlEventStore on %s', (_name, openDriver) => {
   let driver: SlowCommitDriver;
   let store: SqlEventStore;
+  /** A second store on the same database: another writer, as another process would be. */
+  let otherWriter: SqlEventStore;
   let cleanup: () => Promise<void>;
 
   beforeAll(async () => {
@@ -71,6 +86,7 @@ describe.each(adapters)('SqlEventStore on %s', (_name, openDriver) => {
     driver = new SlowCommitDriver(opened.driver);
     cleanup = opened.cleanup;
     store = await SqlEventStore.open(driver, opened.schema ? { schema: opened.schema } : {});
+    otherWriter = await SqlEventStore.open(driver, opened.schema ? { schema: opened.schema } : {});
   });
 
   afterAll(async () => {
@@ -141,7 +157,7 @@ describe.each(adapters)('SqlEventStore on %s', (_name, openDriver) => {
       expectedRevision: 'any',
     });
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const fast = store.append(`fast-${randomUUID()}`, [event(type, { order: 'second' })], {
+    const fast = otherWriter.append(`fast-${randomUUID()}`, [event(type, { order: 'second' })], {
       expectedRevision: 'any',
     });
     const [slowResult, fastResult] = await Promise.all([slow, fast]);
@@ -151,6 +167,60 @@ describe.each(adapters)('SqlEventStore on %s', (_name, openDriver) => {
 
     expect(slowResult.position < fastResult.position).toBe(true);
     expect(received.map((e) => e.data)).toEqual([{ order: 'first' }, { order: 'second' }]);
+  });
+
+  it('writes appends that arrive together in one commit, each keeping its own expected revision', async () => {
+    const claimed = `claimed-${randomUUID()}`;
+    await store.append(claimed, [event('Claimed')], { expectedRevision: 'no_stream' });
+    const before = driver.groupCommits;
+
+    const outcomes = await Promise.allSettled([
+      ...Array.from({ length: 19 }, (_, i) =>
+        store.append(`group-${randomUUID()}`, [event('Grouped', { i })], { expectedRevision: 'no_stream' }),
+      ),
+      store.append(claimed, [event('Stale')], { expectedRevision: 'no_stream' }),
+    ]);
+
+    expect(driver.groupCommits - before).toBe(1);
+    const stale = outcomes[19];
+    expect(stale.status === 'rejected' && stale.reason).toBeInstanceOf(WrongExpectedRevisionError);
+    expect(stale.status === 'rejected' && stale.reason).toMatchObject({ streamId: claimed, actual: 0n });
+    const positions = outcomes
+      .slice(0, 19)
+      .map((o) => (o as PromiseFulfilledResult<AppendResult>).value.position);
+    expect(new Set(positions).size).toBe(19);
+    expect(await store.readStream(claimed)).toHaveLength(1);
+  });
+
+  it('fails only the append PostgreSQL refuses when a group statement fails', async () => {
+    const streams = Array.from({ length: 5 }, () => `s-${randomUUID()}`);
+
+    const outcomes = await Promise.allSettled([
+      ...streams.map((stream) => store.append(stream, [event('Fine')], { expectedRevision: 'no_stream' })),
+      // jsonb holds no NUL character: this one fails the whole group's statement.
+      store.append(`nul-${randomUUID()}`, [event('Nul', { text: 'a\u0000b' })], { expectedRevision: 'any' }),
+    ]);
+
+    expect(outcomes.map((o) => o.status)).toEqual([...streams.map(() => 'fulfilled'), 'rejected']);
+    for (const stream of streams) expect(await store.readStream(stream)).toHaveLength(1);
+  });
+
+  it('writes a multi-stream append whole or not at all, and other appends of its group regardless', async () => {
+    const [fresh, claimed, bystander] = [randomUUID(), randomUUID(), randomUUID()].map((id) => `s-${id}`);
+    await store.append(claimed, [event('Claimed')], { expectedRevision: 'no_stream' });
+
+    const [together, alone] = await Promise.allSettled([
+      store.appendToStreams([
+        { streamId: fresh, events: [event('A')], expectedRevision: 'no_stream' },
+        { streamId: claimed, events: [event('B')], expectedRevision: 'no_stream' },
+      ]),
+      store.append(bystander, [event('C')], { expectedRevision: 'no_stream' }),
+    ]);
+
+    expect(together.status).toBe('rejected');
+    expect(alone.status).toBe('fulfilled');
+    expect(await store.readStream(fresh)).toEqual([]);
+    expect(await store.readStream(bystander)).toHaveLength(1);
   });
 });
 

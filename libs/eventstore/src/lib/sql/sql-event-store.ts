@@ -1,4 +1,4 @@
-import { assertAppendable, assertExpectedRevision } from '../append-guards';
+import { assertAppendable, assertAppendableTogether, wrongExpectedRevision } from '../append-guards';
 import {
   EventIdConflictError,
   type AppendOptions,
@@ -9,13 +9,14 @@ import {
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
+  type StreamAppend,
   type SubscribeToAllOptions,
 } from '@leadledger/eventsourcing';
 import { Wakeup } from '../wakeup';
 import { SqlCheckpointStore } from './sql-checkpoint-store';
 import { migrate } from './migrations';
 import { quoteIdentifier } from './pg-driver';
-import { timestampOf, type SqlDriver, type SqlExecutor } from './sql-driver';
+import { timestampOf, type SqlDriver } from './sql-driver';
 
 export interface SqlEventStoreOptions {
   /** PostgreSQL schema holding the store's tables; one store per schema. */
@@ -24,6 +25,23 @@ export interface SqlEventStoreOptions {
   readonly subscriptionBatchSize?: number;
   /** A live subscription looks even without a notification this often: a safety net, not the mechanism. */
   readonly subscriptionPollMs?: number;
+  /** At most this many events per group commit (one group may be a larger single append). */
+  readonly maxGroupEvents?: number;
+}
+
+interface QueuedUnit {
+  readonly appends: readonly StreamAppend[];
+  readonly events: number;
+  resolve(results: AppendResult[]): void;
+  reject(error: unknown): void;
+}
+
+/** A row of `append_group` (migrations.ts), one per append. */
+interface AppendGroupRow {
+  outcome: 'appended' | 'stored' | 'skipped' | 'wrong_revision' | 'conflict';
+  revision: string | null;
+  position: string | null;
+  stored_ids: string[] | null;
 }
 
 interface EventRow {
@@ -48,8 +66,10 @@ const EVENT_COLUMNS =
  * Ordering: appends are serialized by a transaction-level advisory lock held until COMMIT, and each
  * takes the next global positions under it. A transaction therefore commits before the next one can
  * take a position, so positions become visible strictly in order and a subscriber reading
- * "after my last position" can never skip an event that commits late (docs/architecture.md, "Ordering"). The price is one
- * append at a time per store; `npm run bench` measures it.
+ * "after my last position" can never skip an event that commits late (docs/architecture.md,
+ * "Ordering"). One transaction at a time would be slow if each carried one append, so appends
+ * that arrive while one is written are written together (group commit, `enqueue`), and a group
+ * is one function call (`append_group`): one round trip, one commit and one disk sync for all.
  */
 export class SqlEventStore implements EventStore {
   private readonly schema: string;
@@ -58,6 +78,9 @@ export class SqlEventStore implements EventStore {
   private readonly appendLockKey: string;
   private readonly batchSize: number;
   private readonly pollMs: number;
+  private readonly maxGroupEvents: number;
+  private readonly queued: QueuedUnit[] = [];
+  private writing = false;
   /** Checkpoints kept in the same database and schema as the events. */
   readonly checkpoints: SqlCheckpointStore;
   /** Aborted by close(): a subscription nobody ended must not outlive its store. */
@@ -73,6 +96,7 @@ export class SqlEventStore implements EventStore {
     this.appendLockKey = `leadledger.eventstore.append:${this.schema}`;
     this.batchSize = options.subscriptionBatchSize ?? 500;
     this.pollMs = options.subscriptionPollMs ?? 5_000;
+    this.maxGroupEvents = options.maxGroupEvents ?? 2_000;
     this.checkpoints = new SqlCheckpointStore(driver, this.schema);
   }
 
@@ -89,45 +113,106 @@ export class SqlEventStore implements EventStore {
     options: AppendOptions,
   ): Promise<AppendResult> {
     assertAppendable(streamId, events);
-    return this.driver.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [this.appendLockKey]);
+    const [result] = await this.enqueue([{ streamId, events, expectedRevision: options.expectedRevision }]);
+    return result;
+  }
 
-      const previous = await this.findStored(tx, streamId, events);
-      if (previous) return previous;
+  async appendToStreams(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+    assertAppendableTogether(appends);
+    return this.enqueue(appends);
+  }
 
-      const [head] = await tx.query<{ revision: string | null; position: string | null }>(
-        `SELECT (SELECT max(revision) FROM ${this.table} WHERE stream_id = $1)::text AS revision,
-                (SELECT max(position) FROM ${this.table})::text AS position`,
-        [streamId],
-      );
-      const current = head.revision === null ? undefined : BigInt(head.revision);
-      assertExpectedRevision(streamId, options.expectedRevision, current);
+  /**
+   * Group commit: an append that arrives while a group is being written waits for it and goes out
+   * with the others that waited, in one call of `append_group` (one round trip, one transaction,
+   * one lock hold, one commit), each append still checked on its own.
+   */
+  private enqueue(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+    return new Promise((resolve, reject) => {
+      const events = appends.reduce((sum, append) => sum + append.events.length, 0);
+      this.queued.push({ appends, events, resolve, reject });
+      if (this.writing) return;
+      this.writing = true;
+      // After the current task's other appends (a Promise.all of them) have queued too.
+      queueMicrotask(() => void this.writeQueued());
+    });
+  }
 
-      const firstRevision = current === undefined ? 0n : current + 1n;
-      const firstPosition = (head.position === null ? 0n : BigInt(head.position)) + 1n;
-      await tx.query(
-        `INSERT INTO ${this.table} (position, event_id, stream_id, revision, type, data, metadata)
-         SELECT $1::bigint + n - 1, id, $3, $2::bigint + n - 1, type, data, metadata
-           FROM unnest($4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[]) WITH ORDINALITY AS e(id, type, data, metadata, n)`,
+  private async writeQueued(): Promise<void> {
+    try {
+      while (this.queued.length > 0) await this.writeGroup(this.takeGroup());
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  private takeGroup(): QueuedUnit[] {
+    let events = 0;
+    let taken = 0;
+    while (
+      taken < this.queued.length &&
+      (taken === 0 || events + this.queued[taken].events <= this.maxGroupEvents)
+    ) {
+      events += this.queued[taken].events;
+      taken += 1;
+    }
+    return this.queued.splice(0, taken);
+  }
+
+  private async writeGroup(group: readonly QueuedUnit[]): Promise<void> {
+    const appends = group.flatMap((unit) => unit.appends);
+    const events = appends.flatMap((append) => append.events);
+    let rows: AppendGroupRow[];
+    try {
+      rows = await this.driver.query<AppendGroupRow>(
+        `SELECT out_outcome AS outcome, out_revision::text AS revision, out_position::text AS position,
+                out_stored_ids AS stored_ids
+           FROM ${quoteIdentifier(this.schema)}.append_group($1, $2, $3::int[], $4::text[], $5::text[],
+                $6::bigint[], $7::int[], $8::uuid[], $9::text[], $10::jsonb[], $11::jsonb[])`,
         [
-          firstPosition.toString(),
-          firstRevision.toString(),
-          streamId,
-          events.map((e) => e.id),
-          events.map((e) => e.type),
-          events.map((e) => JSON.stringify(e.data ?? null)),
-          events.map((e) => JSON.stringify(e.metadata ?? {})),
+          this.appendLockKey,
+          this.channel,
+          group.map((unit) => unit.appends.length),
+          appends.map((append) => append.streamId),
+          appends.map(({ expectedRevision }) =>
+            typeof expectedRevision === 'bigint' ? 'exact' : expectedRevision,
+          ),
+          appends.map(({ expectedRevision }) =>
+            typeof expectedRevision === 'bigint' ? expectedRevision.toString() : null,
+          ),
+          appends.map((append) => append.events.length),
+          events.map((event) => event.id),
+          events.map((event) => event.type),
+          events.map((event) => JSON.stringify(event.data ?? null)),
+          events.map((event) => JSON.stringify(event.metadata ?? {})),
         ],
       );
-      // Delivered at COMMIT, so a woken subscriber finds the rows.
-      await tx.query('SELECT pg_notify($1, $2)', [this.channel, '']);
-
-      const count = BigInt(events.length);
-      return {
-        nextExpectedRevision: firstRevision + count - 1n,
-        position: firstPosition + count - 1n,
-      };
-    });
+    } catch (error) {
+      // Whatever failed the group (a value PostgreSQL refuses, a lost connection) fails only the
+      // appends it belongs to: each goes again on its own.
+      if (group.length > 1) {
+        for (const unit of group) await this.writeGroup([unit]);
+      } else {
+        group[0].reject(error);
+      }
+      return;
+    }
+    let row = 0;
+    for (const unit of group) {
+      const answers = rows.slice(row, row + unit.appends.length);
+      row += unit.appends.length;
+      const failure = unit.appends
+        .map((append, i) => failureOf(append, answers[i]))
+        .find((error) => error !== undefined);
+      if (failure) unit.reject(failure);
+      else
+        unit.resolve(
+          answers.map((answer) => ({
+            nextExpectedRevision: BigInt(answer.revision as string),
+            position: BigInt(answer.position as string),
+          })),
+        );
+    }
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -206,41 +291,27 @@ export class SqlEventStore implements EventStore {
     );
     return head.position === null ? 0n : BigInt(head.position);
   }
+}
 
-  /**
-   * A retried append (its ack was lost, or a handler saw its input twice) finds its events stored:
-   * acknowledge it as the original was, whatever revision it expected. A partial overlap is a bug.
-   */
-  private async findStored(
-    tx: SqlExecutor,
-    streamId: string,
-    events: readonly EventToAppend[],
-  ): Promise<AppendResult | undefined> {
-    const stored = await tx.query<{
-      event_id: string;
-      stream_id: string;
-      revision: string;
-      position: string;
-    }>(
-      `SELECT e.event_id::text AS event_id, e.stream_id, e.revision::text AS revision, e.position::text AS position
-         FROM ${this.table} AS e WHERE e.event_id = ANY($1::uuid[]) ORDER BY e.position`,
-      [events.map((e) => e.id)],
-    );
-    if (stored.length === 0) return undefined;
-    const ids = stored.map((row) => row.event_id);
-    const sameAppend =
-      stored.length === events.length &&
-      stored.every(
-        (row, i) =>
-          row.stream_id === streamId &&
-          row.event_id === events[i].id.toLowerCase() &&
-          (i === 0 || BigInt(row.revision) === BigInt(stored[i - 1].revision) + 1n),
+/** Why `append_group` did not write an append, as the port's typed error; undefined when it did. */
+function failureOf(append: StreamAppend, answer: AppendGroupRow): Error | undefined {
+  switch (answer.outcome) {
+    case 'appended':
+    case 'stored':
+    case 'skipped':
+      return undefined;
+    case 'wrong_revision':
+      return wrongExpectedRevision(
+        append.streamId,
+        append.expectedRevision,
+        answer.revision === null ? undefined : BigInt(answer.revision),
       );
-    if (!sameAppend) {
-      throw new EventIdConflictError(streamId, ids, 'event ids already stored by a different append');
-    }
-    const last = stored[stored.length - 1];
-    return { nextExpectedRevision: BigInt(last.revision), position: BigInt(last.position) };
+    case 'conflict':
+      return new EventIdConflictError(
+        append.streamId,
+        answer.stored_ids ?? [],
+        'event ids already stored by a different append',
+      );
   }
 }
 
