@@ -10,3 +10,4 @@ export * from './lib/event-codec';
 export * from './lib/in-batches';
 export * from './lib/every-event';
 export * from './lib/mask-quoted-text';
+export * from './lib/side-by-side';

@@ -1,17 +1,20 @@
 import { leadStreamId, resolveEventName, type Actor, type Clock } from '@leadledger/contracts';
 import type { EventStore, GlobalPosition, RecordedEvent } from '@leadledger/eventstore';
 import {
+  DEFAULT_COMMAND_RETRY,
   DomainError,
   deriveId,
   handleCommand,
+  retry,
   type CommandContext,
+  type StreamAppend,
   type UnreadableEventHandler,
 } from '@leadledger/eventsourcing';
 import { hasHandle, identityKeysOf } from './domain/identity';
 import { leadDecider, type Engagement, type LeadCommand } from './domain/lead.decider';
 import { readSubmission, type LeadSubmission, type SubmissionFinding } from './domain/lead-submission';
 import { IdempotencyKeys, type IdempotentRequest } from './idempotency/idempotency-keys';
-import { IdentityRegistry } from './identity-registry';
+import { IdentityRegistry, isLostClaimRace } from './identity-registry';
 import type { LeadEventView, LeadView } from './projections/lead-view';
 
 export const LEAD_CAPTURE_SOURCE = '/leadledger/lead-capture';
@@ -89,6 +92,11 @@ export class LeadCaptureService {
     return this.underIdempotencyKey(intake, () => this.submitOnce(submission, intake));
   }
 
+  /** The identity keys a submission carries once normalized: what ties the items of a batch together. */
+  identityKeysOfSubmission(submission: LeadSubmission): string[] {
+    return identityKeysOf(readSubmission(submission).submission);
+  }
+
   async recordEngagement(
     leadId: string,
     engagement: Engagement,
@@ -131,13 +139,21 @@ export class LeadCaptureService {
     // lead) still lands on the lead its first delivery created.
     const candidateLeadId = deriveId('lead', intake.causationId);
     const keys = identityKeysOf(normalized);
-    const leadId = keys.length > 0 ? await this.identities.resolve(keys, candidateLeadId) : candidateLeadId;
-
-    const result = await this.run(
-      leadId,
-      { type: 'SubmitLead', leadId, submission: normalized },
-      intake,
-      'submit-lead',
+    // The keys' claims and the lead's events are one atomic append; a claim another submission wrote
+    // first means the keys may now point elsewhere: look again, backing off like any lost race.
+    const { leadId, result } = await retry(
+      async () => {
+        const { leadId, claims } = await this.identities.plan(keys, candidateLeadId);
+        const decided = await this.run(
+          leadId,
+          { type: 'SubmitLead', leadId, submission: normalized },
+          intake,
+          'submit-lead',
+          claims,
+        );
+        return { leadId, result: decided };
+      },
+      { ...DEFAULT_COMMAND_RETRY, shouldRetry: isLostClaimRace },
     );
     if (!result.alreadyHandled) for (const finding of findings) this.observer.onFinding?.(finding);
     const [first] = result.events;
@@ -179,7 +195,13 @@ export class LeadCaptureService {
     return recorded.length === 0 ? undefined : recorded.map(toEventView);
   }
 
-  private run(leadId: string, command: LeadCommand, intake: IntakeContext, handler: string) {
+  private run(
+    leadId: string,
+    command: LeadCommand,
+    intake: IntakeContext,
+    handler: string,
+    alongside: readonly StreamAppend[] = [],
+  ) {
     const now = this.clock.now();
     if (intake.occurredAt && Date.parse(intake.occurredAt) > now.getTime() + MAX_CLOCK_SKEW_MS) {
       throw new DomainError('invalid', `occurredAt ${intake.occurredAt} is in the future`);
@@ -198,7 +220,10 @@ export class LeadCaptureService {
       leadStreamId(leadId),
       command,
       context,
-      this.observer.onUnreadable ? { onUnreadable: this.observer.onUnreadable } : {},
+      {
+        ...(this.observer.onUnreadable ? { onUnreadable: this.observer.onUnreadable } : {}),
+        ...(alongside.length > 0 ? { alongside } : {}),
+      },
     );
   }
 }

@@ -22,6 +22,9 @@ export function externalIdentityKey(ref: { readonly system: string; readonly id:
 }
 
 /** The stream a key claims: hashed, so no email appears in a stream name. */
+/** Every identity key's stream name starts so. */
+export const IDENTITY_STREAM_PREFIX = 'identity-';
+
 export function identityStreamId(key: string): string {
-  return `identity-${createHash('sha256').update(key).digest('hex')}`;
+  return `${IDENTITY_STREAM_PREFIX}${createHash('sha256').update(key).digest('hex')}`;
 }

@@ -14,6 +14,7 @@ import type {
   EventToAppend,
   GlobalPosition,
   RecordedEvent,
+  StreamAppend,
   StreamRevision,
 } from './event-store.port';
 import { retry, type RetryPolicy } from './retry';
@@ -97,6 +98,14 @@ export interface HandleCommandOptions<Event = DomainEvent, State = unknown> {
   readonly dryRun?: boolean;
   /** Reports a stored event that breaks its contract; it is skipped either way. */
   readonly onUnreadable?: UnreadableEventHandler;
+  /**
+   * Appends to other streams that must land with this command's events or not at all (lead
+   * capture's identity claims): one multi-stream append. Written even when the command decides
+   * nothing or was handled before, so a claim missed by an earlier crash is made good. A failure on
+   * one of these streams is the caller's to handle (it is not retried here: deciding this stream
+   * again cannot change another stream's revision).
+   */
+  readonly alongside?: readonly StreamAppend[];
   /** For tests that need no waiting. */
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -210,15 +219,16 @@ export async function handleCommand<Command, State, Event>(
           options.onUnreadable,
           options.snapshot,
           options.expectedRevision,
+          options.alongside ?? [],
         ),
       {
         ...policy,
-        shouldRetry: (error) => error instanceof WrongExpectedRevisionError,
+        shouldRetry: (error) => error instanceof WrongExpectedRevisionError && error.streamId === streamId,
         ...(options.sleep ? { sleep: options.sleep } : {}),
       },
     );
   } catch (error) {
-    if (!(error instanceof WrongExpectedRevisionError)) throw error;
+    if (!(error instanceof WrongExpectedRevisionError) || error.streamId !== streamId) throw error;
     throw new DomainError(
       'conflict',
       `stream ${streamId} kept changing under this command (${policy.attempts} tries); try again`,
@@ -238,6 +248,7 @@ async function decideAndAppendOnce<Command, State, Event>(
   onUnreadable: UnreadableEventHandler | undefined,
   snapshot: StreamSnapshot<State> | undefined,
   expectedRevision: StreamRevision | undefined,
+  alongside: readonly StreamAppend[],
 ): Promise<Decided<State, Event>> {
   const earlier: Event[] = [];
   const current = await aggregateStream(store, streamId, decider, {
@@ -248,7 +259,10 @@ async function decideAndAppendOnce<Command, State, Event>(
     },
     ...(onUnreadable ? { onUnreadable } : {}),
   });
-  if (earlier.length > 0) return { ...current, events: earlier, alreadyHandled: true };
+  if (earlier.length > 0) {
+    if (alongside.length > 0 && !dryRun) await store.appendToStreams(alongside);
+    return { ...current, events: earlier, alreadyHandled: true };
+  }
   if (expectedRevision !== undefined && current.revision !== expectedRevision) {
     throw new DomainError(
       'stale',
@@ -256,7 +270,10 @@ async function decideAndAppendOnce<Command, State, Event>(
     );
   }
   const decided = decider.decide(command, current.state);
-  if (decided.length === 0) return { ...current, events: [], alreadyHandled: false };
+  if (decided.length === 0) {
+    if (alongside.length > 0 && !dryRun) await store.appendToStreams(alongside);
+    return { ...current, events: [], alreadyHandled: false };
+  }
   const toAppend = decided.map((event, index) => toEventToAppend(event, index, identity, context, codec));
   const state = decided.reduce(
     (folded, event, index) =>
@@ -264,9 +281,15 @@ async function decideAndAppendOnce<Command, State, Event>(
     current.state,
   );
   if (dryRun) return { state, events: decided, alreadyHandled: false, revision: current.revision };
-  const appended = await store.append(streamId, toAppend, {
+  const ownAppend = {
+    streamId,
+    events: toAppend,
     expectedRevision: current.revision ?? 'no_stream',
-  });
+  } as const;
+  const appended =
+    alongside.length === 0
+      ? await store.append(streamId, toAppend, ownAppend)
+      : (await store.appendToStreams([ownAppend, ...alongside]))[0];
   return {
     state,
     events: decided,

@@ -9,6 +9,7 @@ import {
   type CommandContext,
   type Decider,
   type EventStore,
+  type StreamAppend,
 } from '@leadledger/eventsourcing';
 import { dropSchema, testPostgresUrl, uniqueSchemaName } from '@leadledger/testing';
 import { openEventStorage, type EventStorage } from './create-event-store';
@@ -267,6 +268,73 @@ describe('handleCommand', () => {
 
     const [stored] = await storage.events.readStream(stream);
     expect(state).toEqual([stored.recordedAt.toISOString()]);
+  });
+
+  it('writes the appends alongside with its own events, all or none, and leaves a lost race on them to the caller', async () => {
+    const leadId = randomUUID();
+    const [claim, taken] = [`claim-${randomUUID()}`, `claim-${randomUUID()}`];
+    await storage.events.append(taken, [{ id: randomUUID(), type: 'Claimed', data: {} }], {
+      expectedRevision: 'no_stream',
+    });
+    const claimOf = (streamId: string) => ({
+      streamId,
+      events: [{ id: randomUUID(), type: 'Claimed', data: { leadId } }],
+      expectedRevision: 'no_stream' as const,
+    });
+
+    const lost = handleCommand(
+      storage.events,
+      engagements,
+      identity,
+      leadStreamId(leadId),
+      { leadId, detail: '/pricing' },
+      context(),
+      { alongside: [claimOf(claim), claimOf(taken)] },
+    );
+    await expect(lost).rejects.toMatchObject({ name: 'WrongExpectedRevisionError', streamId: taken });
+    expect(await storage.events.readStream(leadStreamId(leadId))).toEqual([]);
+    expect(await storage.events.readStream(claim)).toEqual([]);
+
+    const won = await handleCommand(
+      storage.events,
+      engagements,
+      identity,
+      leadStreamId(leadId),
+      { leadId, detail: '/pricing' },
+      context(),
+      { alongside: [claimOf(claim)] },
+    );
+    expect(won.events).toHaveLength(1);
+    expect(await storage.events.readStream(claim)).toHaveLength(1);
+  });
+
+  it('writes the appends alongside even when the command decides nothing', async () => {
+    const leadId = randomUUID();
+    const claim = `claim-${randomUUID()}`;
+    const run = (alongside: { alongside?: readonly StreamAppend[] }) =>
+      handleCommand(
+        storage.events,
+        engagements,
+        identity,
+        leadStreamId(leadId),
+        { leadId, detail: '/pricing' },
+        context(),
+        alongside,
+      );
+    await run({});
+
+    const unchanged = await run({
+      alongside: [
+        {
+          streamId: claim,
+          events: [{ id: randomUUID(), type: 'Claimed', data: {} }],
+          expectedRevision: 'no_stream',
+        },
+      ],
+    });
+
+    expect(unchanged.events).toEqual([]);
+    expect(await storage.events.readStream(claim)).toHaveLength(1);
   });
 
   it('derives different ids for different handlers of one input, and the same for the same', () => {

@@ -16,6 +16,8 @@ import {
   fingerprintOf,
 } from '../idempotency/idempotency-keys';
 import { LeadCaptureService, type IntakeContext } from '../lead-capture.service';
+import { inIdentityChains } from '../identity-chains';
+import type { LeadSubmission } from '../domain/lead-submission';
 import { readRequest } from '../http/read-request';
 import { CLAIMED_ACTOR } from '../http/request-headers';
 
@@ -61,39 +63,73 @@ export class LeadIntakeController {
   // Its own group even inside the pipeline: what lead-capture cannot take is dead-lettered for it alone.
   @EventPattern(LEADS_INBOUND_TOPIC, { consumerGroup: 'lead-capture' })
   async handle(@Payload() batch: IncomingMessage[]): Promise<void> {
-    for (const message of batch) {
+    // Messages about one person in the partition's order, the others side by side (their appends
+    // share the store's commits). A message that fails fails the batch once the rest are done; the
+    // batch is then delivered message by message, and what was done already is a no-op again.
+    const settled = await inIdentityChains(
+      batch.map((message) => this.prepare(message)),
+      (prepared) => (prepared.ok ? this.leads.identityKeysOfSubmission(prepared.submission) : []),
+      MESSAGES_IN_FLIGHT,
+      (prepared) => {
+        if (!prepared.ok) return Promise.reject(prepared.error);
+        const { context, submission } = prepared;
+        return runWithCorrelation(context.correlationId, () => this.submit(submission, context));
+      },
+    );
+    const failure = settled.find((outcome) => outcome.status === 'rejected');
+    if (failure) throw failure.reason;
+  }
+
+  /** The message as a submission and its intake context, or why it can never be one. */
+  private prepare(message: IncomingMessage): PreparedMessage {
+    try {
       const context = intakeContextOf(message, this.producer);
-      await runWithCorrelation(context.correlationId, () => this.submit(message, context));
+      const read = readRequest(LeadSubmissionRequest, parseBody(message));
+      if (!read.ok) {
+        throw new PermanentMessageError(
+          read.issues.map(({ path, reason }) => `${path || '(body)'}: ${reason}`).join('; '),
+        );
+      }
+      const { occurredAt, ...submission } = read.value;
+      const idempotency = {
+        scope: '',
+        route: `kafka ${message.topic}`,
+        key: messageIdOf(message),
+        fingerprint: fingerprintOf(read.value),
+      };
+      return {
+        ok: true,
+        submission,
+        context: { ...context, idempotency, ...(occurredAt ? { occurredAt } : {}) },
+      };
+    } catch (error) {
+      return { ok: false, error };
     }
   }
 
-  private async submit(message: IncomingMessage, context: IntakeContext): Promise<void> {
-    const read = readRequest(LeadSubmissionRequest, parseBody(message));
-    if (!read.ok) {
-      throw new PermanentMessageError(
-        read.issues.map(({ path, reason }) => `${path || '(body)'}: ${reason}`).join('; '),
-      );
-    }
-    const { occurredAt, ...submission } = read.value;
-    const idempotency = {
-      scope: '',
-      route: `kafka ${message.topic}`,
-      key: messageIdOf(message),
-      fingerprint: fingerprintOf(read.value),
-    };
+  private async submit(submission: LeadSubmission, context: IntakeContext): Promise<void> {
     try {
-      await this.leads.submit(submission, { ...context, idempotency, ...(occurredAt ? { occurredAt } : {}) });
+      await this.leads.submit(submission, context);
     } catch (error) {
       // Another consumer is handling the same message (a rebalance): it will finish; try again later.
       if (error instanceof IdempotencyKeyInUseError) throw error;
       if (error instanceof IdempotencyKeyReusedError) {
-        throw new PermanentMessageError(`message id ${idempotency.key} was used before for another body`);
+        throw new PermanentMessageError(
+          `message id ${context.idempotency?.key} was used before for another body`,
+        );
       }
       if (error instanceof DomainError) throw new PermanentMessageError(error.message);
       throw error;
     }
   }
 }
+
+type PreparedMessage =
+  | { readonly ok: true; readonly submission: LeadSubmission; readonly context: IntakeContext }
+  | { readonly ok: false; readonly error: unknown };
+
+/** Messages of a batch in flight at once (see LeadsController's BATCH_CONCURRENCY). */
+const MESSAGES_IN_FLIGHT = 16;
 
 function parseBody(message: IncomingMessage): unknown {
   if (!message.value) throw new PermanentMessageError('(body): message has no value');

@@ -205,4 +205,53 @@ describe('lead-capture over HTTP', () => {
       ).toBe(true);
     });
   });
+  describe('identity under concurrency', () => {
+    it('lands concurrent first submissions of one person on one lead', async () => {
+      const email = `same-${randomUUID()}@example.com`;
+
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          http()
+            .post('/leads')
+            .send({ ...lead(email), contact: { email, jobTitle: `Title ${i}` } })
+            .expect(202),
+        ),
+      );
+
+      expect(new Set(answers.map((answer) => answer.body.leadId)).size).toBe(1);
+      expect(answers.filter((answer) => answer.body.outcome === 'captured')).toHaveLength(1);
+    });
+
+    it("runs a batch's items about one person in order, so a later item updates the lead an earlier one captured", async () => {
+      const [ana, bo] = [`ana-${randomUUID()}@example.com`, `bo-${randomUUID()}@example.com`];
+
+      const { body } = await http()
+        .post('/leads:batch')
+        .send({
+          leads: [
+            { source: 'import', contact: { email: ana } },
+            { source: 'import', contact: { email: bo } },
+            { source: 'import', contact: { email: ana.toUpperCase(), jobTitle: 'CFO' } },
+            { source: 'import', externalRef: { system: 'crm', id: ana }, contact: { email: ana } },
+            {
+              source: 'import',
+              externalRef: { system: 'crm', id: ana },
+              contact: { phone: '+49 30 1234567' },
+            },
+          ],
+        })
+        .expect(200);
+
+      const results = body.results as Array<{ leadId: string; outcome: string }>;
+      expect(results.map((result) => result.outcome)).toEqual([
+        'captured',
+        'captured',
+        'updated',
+        'unchanged',
+        'updated',
+      ]);
+      expect(new Set([0, 2, 3, 4].map((i) => results[i].leadId)).size).toBe(1);
+      expect(results[1].leadId).not.toBe(results[0].leadId);
+    });
+  });
 });

@@ -15,7 +15,13 @@ describe('LeadsController batches', () => {
       }
       return { leadId: '6f1c1f5e-6a39-4d7a-9d2b-3f7f2d1a9c01', outcome: 'captured', replayed: false };
     });
-    const controller = new LeadsController({ submit } as unknown as LeadCaptureService, projections);
+    const identityKeysOfSubmission = (submission: { contact: { email?: string } }) => [
+      `email:${submission.contact.email}`,
+    ];
+    const controller = new LeadsController(
+      { submit, identityKeysOfSubmission } as unknown as LeadCaptureService,
+      projections,
+    );
     const lead = (email: string) => ({ source: 'web_form', contact: { email } });
 
     const { results } = await controller.submitBatch(

@@ -30,6 +30,7 @@ import {
   type IdempotentRequest,
 } from '../idempotency/idempotency-keys';
 import { LeadCaptureService, type IntakeContext } from '../lead-capture.service';
+import { inIdentityChains } from '../identity-chains';
 import { LEAD_CAPTURE_PROJECTIONS } from '../tokens';
 import type { LeadView } from '../projections/lead-view';
 import { EngagementRequest, LeadBatchRequest, LeadSubmissionRequest, MAX_BATCH_SIZE } from './lead-requests';
@@ -62,6 +63,9 @@ type BatchItemResult =
 const leadIdParam = uuidParam();
 
 const ApiLeadIdParam = () => ApiUuidParam('id', 'The lead id');
+
+/** Chains of a batch in flight at once: enough to fill the store's group commits, few enough to keep single requests answered. */
+const BATCH_CONCURRENCY = 16;
 
 const BODY_LIMIT = 'Bodies are JSON (application/json) of at most 4 MB.';
 
@@ -138,38 +142,54 @@ export class LeadsController {
     @IdempotencyKey() idempotencyKey?: string,
   ): Promise<{ results: BatchItemResult[] }> {
     const items = batchItemsOf(raw);
-    const results: BatchItemResult[] = [];
-    let lastPosition: bigint | undefined;
-    // One after another: items of a batch often share a company or a person, and must see each other.
+    const results = new Array<BatchItemResult>(items.length);
+    const valid: Array<{ index: number; request: LeadSubmissionRequest; keys: readonly string[] }> = [];
     for (const [index, item] of items.entries()) {
       // A batch is seconds of work on the one thread PGlite also runs on: let health checks, metrics
       // and single requests in between its items rather than after it.
       if (index > 0) await setImmediate();
       const read = readRequest(LeadSubmissionRequest, item);
-      if (!read.ok) {
-        results.push({
+      if (read.ok) {
+        const { occurredAt: _, ...submission } = read.value;
+        valid.push({ index, request: read.value, keys: this.leads.identityKeysOfSubmission(submission) });
+      } else {
+        results[index] = {
           index,
           status: 'rejected',
           issues: read.issues.map(({ path, reason }) => ({ field: path, reason })),
-        });
-        continue;
+        };
       }
-      const { occurredAt, ...submission } = read.value;
-      try {
+    }
+    // Items that share a person run in order and see each other; the others side by side, so that
+    // their appends share the store's commits.
+    const submitted = await inIdentityChains(
+      valid,
+      (item) => item.keys,
+      BATCH_CONCURRENCY,
+      async ({ index, request }) => {
+        const { occurredAt, ...submission } = request;
         const context = intake({
           route: ROUTES.batch,
           idempotencyKey: idempotencyKey === undefined ? undefined : `${idempotencyKey}#${index}`,
-          fingerprinted: read.value,
+          fingerprinted: request,
           caller,
           occurredAt,
         });
-        const { leadId, outcome, position } = await this.leads.submit(submission, context);
-        results.push({ index, status: 'accepted', leadId, outcome });
-        if (position !== undefined) lastPosition = position;
-      } catch (error) {
-        results.push(this.failedItem(index, error));
+        return this.leads.submit(submission, context);
+      },
+    );
+    let lastPosition: bigint | undefined;
+    submitted.forEach((outcome, i) => {
+      const { index } = valid[i];
+      if (outcome.status === 'rejected') {
+        results[index] = this.failedItem(index, outcome.reason);
+        return;
       }
-    }
+      const { leadId, outcome: captured, position } = outcome.value;
+      results[index] = { index, status: 'accepted', leadId, outcome: captured };
+      if (position !== undefined && (lastPosition === undefined || position > lastPosition))
+        lastPosition = position;
+    });
     await this.projections.waitFor(lastPosition);
     return { results };
   }

@@ -1,8 +1,12 @@
 import type { LifecycleConsumer } from '@leadledger/messaging';
+import { allSideBySide } from '@leadledger/eventsourcing';
 import { runWithCorrelation } from '@leadledger/observability';
 import type { MarketingScoringService } from '../marketing-scoring.service';
 import { sourceOf } from '../projections/score-view';
 import type { ScoringMetrics } from '../scoring-metrics';
+
+/** Leads of a batch rescored at once. */
+const LEADS_IN_FLIGHT = 16;
 
 /**
  * Rescoring on the lead lifecycle: the events that can change a score (scoring's own and later
@@ -20,7 +24,8 @@ export function lifecycleScoring(
     category: 'lead',
     eventTypes: ['LeadCaptured', 'LeadDetailsUpdated', 'LeadEngagementRecorded', 'LeadRecycled'],
     async handle(streams, context) {
-      for (const stream of streams) {
+      // Each stream is another lead: rescored side by side, their LeadScored share commits.
+      await allSideBySide(streams, LEADS_IN_FLIGHT, async (stream) => {
         const { envelope } = stream.events[stream.events.length - 1];
         await runWithCorrelation(envelope.correlationid, async () => {
           const result = await scoring.rescore(stream.id, {
@@ -30,7 +35,7 @@ export function lifecycleScoring(
           if (!result.alreadyHandled) metrics.record(result.events, sourceOf(result.state));
         });
         await context.heartbeat();
-      }
+      });
     },
   };
 }
