@@ -75,6 +75,7 @@ export function streamStateProjection<State, Event extends DomainEvent>(
         [streams.map(({ id }) => id)],
       );
       const rows = new Map(stored.map((row) => [row.id, row]));
+      const changed: Array<{ id: string; revision: bigint; updatedAt: Date; state: State }> = [];
       for (const { id, events: streamEvents } of streams) {
         const row = rows.get(id);
         let state = row ? fromJson(row.state) : options.initialState;
@@ -87,14 +88,22 @@ export function streamStateProjection<State, Event extends DomainEvent>(
           revision = event.revision;
           last = event;
         }
-        if (!last) continue;
-        await tx.query(
-          `INSERT INTO ${table} (id, revision, updated_at, state) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (id) DO UPDATE
-             SET revision = EXCLUDED.revision, updated_at = EXCLUDED.updated_at, state = EXCLUDED.state`,
-          [id, revision.toString(), last.recordedAt.toISOString(), JSON.stringify(toJson(state))],
-        );
+        if (last) changed.push({ id, revision, updatedAt: last.recordedAt, state });
       }
+      if (changed.length === 0) return;
+      // One statement for the batch: a row per statement was most of a catch-up's statements.
+      await tx.query(
+        `INSERT INTO ${table} (id, revision, updated_at, state)
+         SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[], $4::jsonb[])
+         ON CONFLICT (id) DO UPDATE
+           SET revision = EXCLUDED.revision, updated_at = EXCLUDED.updated_at, state = EXCLUDED.state`,
+        [
+          changed.map((row) => row.id),
+          changed.map((row) => row.revision.toString()),
+          changed.map((row) => row.updatedAt.toISOString()),
+          changed.map((row) => JSON.stringify(toJson(row.state))),
+        ],
+      );
     },
     async find(db, schema, id) {
       const [row] = await db.query<{ revision: string; updated_at: Date | string; state: unknown }>(

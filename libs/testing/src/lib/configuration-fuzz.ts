@@ -1,4 +1,5 @@
-import { expect } from '@jest/globals';
+// Jest's global `expect`, not an import of @jest/globals: that import throws outside Jest, and
+// benches and tools import this library's other helpers through its index.
 import fc from 'fast-check';
 
 export interface ConfigurationFuzz {
