@@ -60,7 +60,7 @@ export function funnelOf(
         : groupBy === 'month'
           ? lead.cohortMonth
           : (lead.sourceDetail ?? '(none)');
-    byKey.set(key, [...(byKey.get(key) ?? []), lead]);
+    appendTo(byKey, key, lead);
   }
   const groups = [...byKey.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
@@ -172,7 +172,7 @@ export function winRatesOf(
   const byKey = new Map<string, ClosedOpportunity[]>();
   for (const opportunity of closed) {
     const key = opportunity[groupBy];
-    byKey.set(key, [...(byKey.get(key) ?? []), opportunity]);
+    appendTo(byKey, key, opportunity);
   }
   return {
     total: rate(closed),
@@ -191,7 +191,7 @@ export function lossReasonsOf(closed: readonly ClosedOpportunity[]) {
   const byReason = new Map<string, ClosedOpportunity[]>();
   for (const opportunity of lost) {
     const reason = opportunity.lossReason ?? 'other';
-    byReason.set(reason, [...(byReason.get(reason) ?? []), opportunity]);
+    appendTo(byReason, reason, opportunity);
   }
   return {
     lost: lost.length,
@@ -261,7 +261,7 @@ export function handoffOf(leads: readonly Handoff[]) {
   const byTeam = new Map<string, Handoff[]>();
   for (const lead of leads) {
     const team = lead.team ?? '(unassigned)';
-    byTeam.set(team, [...(byTeam.get(team) ?? []), lead]);
+    appendTo(byTeam, team, lead);
   }
   const summary = (members: readonly Handoff[]) => ({
     mqls: members.length,
@@ -443,4 +443,11 @@ export function openPipelineOf(versions: ReadonlyMap<string, OpportunityVersion>
       })),
     withoutAmount,
   };
+}
+
+/** Adds `item` to the group under `key`: in place, since copying the group for every item is quadratic. */
+function appendTo<Item>(groups: Map<string, Item[]>, key: string, item: Item): void {
+  const group = groups.get(key);
+  if (group) group.push(item);
+  else groups.set(key, [item]);
 }

@@ -19,6 +19,7 @@ import { SqlEventStore } from './sql-event-store';
 class SlowCommitDriver implements SqlDriver {
   private delayNextCommitMs = 0;
   groupCommits = 0;
+  lastQuery?: { sql: string; params: readonly unknown[] };
 
   constructor(private readonly inner: SqlDriver) {}
 
@@ -26,7 +27,8 @@ class SlowCommitDriver implements SqlDriver {
     this.delayNextCommitMs = ms;
   }
 
-  query<Row>(sql: string, params?: readonly unknown[]): Promise<Row[]> {
+  query<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
+    this.lastQuery = { sql, params };
     if (!sql.includes('.append_group(')) return this.inner.query<Row>(sql, params);
     this.groupCommits += 1;
     const delay = this.delayNextCommitMs;
@@ -169,6 +171,33 @@ describe.each(adapters)('SqlEventStore on %s', (_name, openDriver) => {
     expect(received.map((e) => e.data)).toEqual([{ order: 'first' }, { order: 'second' }]);
   });
 
+  it('reads a rare type without walking the events of other types, statistics or none', async () => {
+    const [common, rare] = [`Common-${randomUUID()}`, `Rare-${randomUUID()}`];
+    for (let chunk = 0; chunk < 10; chunk++) {
+      await store.append(
+        `bulk-${randomUUID()}`,
+        Array.from({ length: 1_000 }, (_, i) => event(common, { i })),
+        { expectedRevision: 'no_stream' },
+      );
+    }
+    await store.append(`rare-${randomUUID()}`, [event(rare)], { expectedRevision: 'no_stream' });
+
+    // As a projection subscribes: several types, most of them absent from the log.
+    const read = await store.readAll({
+      eventTypes: [rare, `Absent-${randomUUID()}`, `Absent-${randomUUID()}`],
+      maxCount: 100,
+    });
+    const { sql, params } = driver.lastQuery ?? { sql: 'no query', params: [] };
+    const [explained] = await driver.query<Record<string, unknown>>(
+      `EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`,
+      params,
+    );
+    const plan = Object.values(explained)[0];
+
+    expect(read.map((e) => e.type)).toEqual([rare]);
+    expect(rowsFilteredOut(plan)).toBeLessThan(100);
+  });
+
   it('writes appends that arrive together in one commit, each keeping its own expected revision', async () => {
     const claimed = `claimed-${randomUUID()}`;
     await store.append(claimed, [event('Claimed')], { expectedRevision: 'no_stream' });
@@ -238,6 +267,19 @@ describe('SqlEventStore.close', () => {
     await expect(ended).resolves.toBe('ended');
   });
 });
+
+/** Rows a plan read and threw away, summed over its nodes. */
+function rowsFilteredOut(plan: unknown): number {
+  const nodes = (typeof plan === 'string' ? JSON.parse(plan) : plan) as Array<{ Plan: PlanNode }>;
+  const walk = (node: PlanNode): number =>
+    (node['Rows Removed by Filter'] ?? 0) + (node.Plans ?? []).reduce((sum, child) => sum + walk(child), 0);
+  return walk(nodes[0].Plan);
+}
+
+interface PlanNode {
+  readonly 'Rows Removed by Filter'?: number;
+  readonly Plans?: readonly PlanNode[];
+}
 
 function event(type: string, data: unknown = {}): EventToAppend {
   return { id: randomUUID(), type, data };
