@@ -52,7 +52,7 @@ async function main(): Promise<void> {
     perLead(performance.now() - started, again.body.results.length),
   ]);
 
-  const singles = 200;
+  const singles = Number(process.env.SINGLES ?? 200);
   started = performance.now();
   for (let i = 0; i < singles; i++) {
     await ingest()
