@@ -3,7 +3,7 @@
  * concurrent writers (serialized by the store's commit-order lock), catch-up reading, and the time
  * from an append's acknowledgement to its delivery to a live subscriber.
  *
- *   npm run bench                       PGlite (memory and disk) and PostgreSQL at DATABASE_URL
+ *   npm run bench -- eventstore         PGlite (memory and disk) and PostgreSQL at DATABASE_URL
  *   BENCH_EVENTS=5000 npm run bench     more events per measurement
  */
 import { randomUUID } from 'node:crypto';
@@ -18,18 +18,15 @@ import {
   type EventStore,
   type EventToAppend,
 } from '@leadledger/eventstore';
+import { percentile } from './child-pipeline';
+import { recordResults, type BenchRow } from './results';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 2_000);
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/leadledger_test';
 
-interface Row {
-  store: string;
-  measurement: string;
-  value: string;
-}
-
 async function main(): Promise<void> {
-  const rows: Row[] = [];
+  const startedAt = new Date();
+  const rows: BenchRow[] = [];
   const dataDir = mkdtempSync(join(tmpdir(), 'leadledger-bench-'));
   const schema = `bench_${Date.now().toString(36)}`;
   const subjects: Array<[string, () => Promise<EventStore>, () => Promise<void>]> = [
@@ -54,13 +51,14 @@ async function main(): Promise<void> {
       await cleanup();
     }
   }
-  printTable(rows);
+  recordResults('eventstore', startedAt, rows);
 }
 
-async function measure(name: string, store: EventStore): Promise<Row[]> {
-  const rows: Row[] = [];
+async function measure(subject: string, store: EventStore): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
   const type = `Bench-${randomUUID()}`;
-  const row = (measurement: string, value: string) => rows.push({ store: name, measurement, value });
+  const row = (measurement: string, value: number, unit = 'events/s') =>
+    rows.push({ subject, measurement, value, unit });
 
   let started = performance.now();
   await appendSequentially(store, `bench-${randomUUID()}`, type, EVENTS);
@@ -88,7 +86,9 @@ async function measure(name: string, store: EventStore): Promise<Row[]> {
   }
   row(`catch-up read, ${total} events`, perSecond(total, performance.now() - started));
 
-  row('live delivery after ack, p50 / p99', await liveLatency(store));
+  const [p50, p99] = await liveLatency(store);
+  row('live delivery after ack, p50', p50, 'ms');
+  row('live delivery after ack, p99', p99, 'ms');
   return rows;
 }
 
@@ -105,7 +105,7 @@ async function appendSequentially(store: EventStore, stream: string, type: strin
   }
 }
 
-async function liveLatency(store: EventStore): Promise<string> {
+async function liveLatency(store: EventStore): Promise<[number, number]> {
   const samples = 200;
   const type = `Live-${randomUUID()}`;
   const controller = new AbortController();
@@ -130,12 +130,11 @@ async function liveLatency(store: EventStore): Promise<string> {
   }
   await receiving;
   latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
-  return `${at(0.5).toFixed(2)} ms / ${at(0.99).toFixed(2)} ms`;
+  return [percentile(latencies, 50), percentile(latencies, 99)];
 }
 
-function perSecond(count: number, ms: number): string {
-  return `${Math.round((count * 1000) / ms).toLocaleString('en-US')} events/s`;
+function perSecond(count: number, ms: number): number {
+  return (count * 1000) / ms;
 }
 
 async function dropSchema(schema: string): Promise<void> {
@@ -143,18 +142,6 @@ async function dropSchema(schema: string): Promise<void> {
   await client.connect();
   await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   await client.end();
-}
-
-function printTable(rows: Row[]): void {
-  const width = (key: keyof Row) => Math.max(key.length, ...rows.map((r) => r[key].length));
-  const widths = { store: width('store'), measurement: width('measurement'), value: width('value') };
-  const line = (r: Row) =>
-    `| ${r.store.padEnd(widths.store)} | ${r.measurement.padEnd(widths.measurement)} | ${r.value.padStart(widths.value)} |`;
-  console.log(line({ store: 'store', measurement: 'measurement', value: 'value' }));
-  console.log(
-    `|${'-'.repeat(widths.store + 2)}|${'-'.repeat(widths.measurement + 2)}|${'-'.repeat(widths.value + 2)}|`,
-  );
-  rows.forEach((r) => console.log(line(r)));
 }
 
 main().catch((error) => {

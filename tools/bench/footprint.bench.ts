@@ -7,11 +7,13 @@
  *   npm run bench
  */
 import { percentile, rssMiB, startBareTsNode, startChildPipeline } from './child-pipeline';
+import { recordResults } from './results';
 
 const IDLE_MS = 10_000;
 const SAMPLES = 5;
 
 async function main(): Promise<void> {
+  const startedAt = new Date();
   const bare = await startBareTsNode();
   const bareRss = await sampleRss(bare.pid);
   await bare.stop();
@@ -22,13 +24,26 @@ async function main(): Promise<void> {
   const pipelineRss = await sampleRss(pipeline.pid);
   await pipeline.stop();
 
-  const rows: Array<[string, string]> = [
-    ['pipeline, idle, RSS (median of 5)', `${pipelineRss.toFixed(0)} MiB`],
-    ['bare ts-node with the same loader', `${bareRss.toFixed(0)} MiB`],
-    ['the pipeline’s own share', `${(pipelineRss - bareRss).toFixed(0)} MiB`],
-  ];
-  for (const [measurement, value] of rows)
-    console.log(`| ${measurement.padEnd(40)} | ${value.padStart(10)} |`);
+  recordResults('footprint', startedAt, [
+    {
+      subject: 'pipeline (PGlite, memory)',
+      measurement: 'idle RSS (median of 5)',
+      value: pipelineRss,
+      unit: 'MiB',
+    },
+    {
+      subject: 'bare ts-node',
+      measurement: 'idle RSS, the same loader and nothing else',
+      value: bareRss,
+      unit: 'MiB',
+    },
+    {
+      subject: 'pipeline (PGlite, memory)',
+      measurement: 'its own share',
+      value: pipelineRss - bareRss,
+      unit: 'MiB',
+    },
+  ]);
 }
 
 async function sampleRss(pid: number): Promise<number> {

@@ -3,7 +3,8 @@
  * in-process bus, relay and scoring running): one POST /leads:batch of 1,000 new leads, then the
  * same batch again (all duplicates), then single POST /leads.
  *
- *   npm run bench
+ *   npm run bench -- intake
+ *   BENCH_SINGLES=0 npm run bench -- intake    the batches only
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
@@ -11,6 +12,7 @@ import { startServiceApp } from '@leadledger/platform';
 import { ADMIN_HEADERS, TEST_ADMIN_KEY } from '@leadledger/testing';
 import request from 'supertest';
 import { PIPELINE } from '../../apps/pipeline/src/pipeline';
+import { recordResults, type BenchRow } from './results';
 
 async function main(): Promise<void> {
   const app = await startServiceApp(PIPELINE, {
@@ -36,23 +38,20 @@ async function main(): Promise<void> {
     },
     company: { name: `Company ${i % 50}`, size: 100 + i, country: 'DE' },
   }));
-  const rows: Array<[string, string]> = [];
+  const startedAt = new Date();
+  const rows: BenchRow[] = [];
+  const perLead = (measurement: string, ms: number, count: number) =>
+    rows.push({ subject: 'pipeline (PGlite, memory)', measurement, value: ms / count, unit: 'ms per lead' });
 
   let started = performance.now();
   const first = await ingest().post('/leads:batch').send({ leads }).expect(200);
-  rows.push([
-    'POST /leads:batch, 1,000 new leads',
-    perLead(performance.now() - started, first.body.results.length),
-  ]);
+  perLead('POST /leads:batch, 1,000 new leads', performance.now() - started, first.body.results.length);
 
   started = performance.now();
   const again = await ingest().post('/leads:batch').send({ leads }).expect(200);
-  rows.push([
-    'the same batch again (all duplicates)',
-    perLead(performance.now() - started, again.body.results.length),
-  ]);
+  perLead('the same batch again (all duplicates)', performance.now() - started, again.body.results.length);
 
-  const singles = Number(process.env.SINGLES ?? 200);
+  const singles = Number(process.env.BENCH_SINGLES ?? 200);
   started = performance.now();
   for (let i = 0; i < singles; i++) {
     await ingest()
@@ -60,15 +59,10 @@ async function main(): Promise<void> {
       .send({ source: 'web_form', contact: { email: `single-${i}-${randomUUID().slice(0, 8)}@acme.io` } })
       .expect(202);
   }
-  rows.push([`POST /leads, ${singles} one after another`, perLead(performance.now() - started, singles)]);
+  if (singles > 0) perLead(`POST /leads, ${singles} one after another`, performance.now() - started, singles);
   await app.close();
 
-  for (const [measurement, value] of rows)
-    console.log(`| ${measurement.padEnd(40)} | ${value.padStart(22)} |`);
-}
-
-function perLead(ms: number, count: number): string {
-  return `${(ms / count).toFixed(2)} ms per lead`;
+  recordResults('intake', startedAt, rows);
 }
 
 main().catch((error: unknown) => {

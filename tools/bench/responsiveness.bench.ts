@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ingestKeyOf, percentile, startChildPipeline } from './child-pipeline';
+import { recordResults } from './results';
 
 const BATCH_SIZE = 1_000;
 const SAMPLE_EVERY_MS = 20;
@@ -22,6 +23,7 @@ interface Probe {
 }
 
 async function main(): Promise<void> {
+  const benchStartedAt = new Date();
   const pipeline = await startChildPipeline();
   const json = {
     'Content-Type': 'application/json',
@@ -81,6 +83,27 @@ async function main(): Promise<void> {
     }
     for (const probe of probes)
       if (probe.firstFailure) console.log(`${probe.name}: first failure: ${probe.firstFailure}`);
+    const subject = 'pipeline (own process, PGlite memory)';
+    recordResults('responsiveness', benchStartedAt, [
+      { subject, measurement: `POST /leads:batch of ${BATCH_SIZE} new leads`, value: batchMs, unit: 'ms' },
+      ...probes.flatMap((probe) => {
+        const sorted = [...probe.latenciesMs].sort((a, b) => a - b);
+        return [
+          ...[50, 99].map((p) => ({
+            subject,
+            measurement: `${probe.name} during the batch, p${p}`,
+            value: percentile(sorted, p),
+            unit: 'ms',
+          })),
+          {
+            subject,
+            measurement: `${probe.name} during the batch, failed`,
+            value: probe.failures,
+            unit: 'count',
+          },
+        ];
+      }),
+    ]);
     const missed = probes.filter(
       (probe) =>
         percentile(

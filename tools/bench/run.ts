@@ -74,7 +74,8 @@ function summaryLine(): string {
     );
     return row ? [`${label} ${formatValue(row)}`] : [];
   });
-  return `bench ${results.date}: ${figures.join('; ')} (${resultsPathOf()})`;
+  const headline = figures.length > 0 ? figures.join('; ') : 'no headline figure among the benches run';
+  return `bench ${results.date}: ${headline} (${resultsPathOf()})`;
 }
 
 main();

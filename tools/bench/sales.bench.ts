@@ -1,7 +1,7 @@
 /**
  * What an MQL's assignment costs on PGlite (read the lead, every rep's availability, the team's
- * rotation; append the pick and the assignment), as the team's rotation stream grows: each
- * assignment reads the whole rotation stream, so the cost grows with the team's history.
+ * rotation; append the pick and the assignment), as the team's rotation stream grows. Each service
+ * keeps its teams' rotation and reads only what was appended since, so the cost should stay flat.
  *
  *   npm run bench
  */
@@ -11,11 +11,13 @@ import { systemClock } from '@leadledger/contracts';
 import { openEventStorage } from '@leadledger/eventstore';
 import { SalesAcceptanceService } from '@leadledger/sales-acceptance';
 import { seedMql, shippedSalesConfig } from '../../libs/sales-acceptance/src/testing/sales-fixtures';
+import { recordResults, type BenchRow } from './results';
 
 async function main(): Promise<void> {
   const storage = await openEventStorage('pglite://memory');
   const sales = new SalesAcceptanceService(storage.events, systemClock, shippedSalesConfig());
-  const rows: string[][] = [['measurement', 'value']];
+  const startedAt = new Date();
+  const rows: BenchRow[] = [];
   let assigned = 0;
   for (const upTo of [100, 1_000, 3_000]) {
     const leadIds: string[] = [];
@@ -29,14 +31,17 @@ async function main(): Promise<void> {
     for (const leadId of timed)
       await sales.assignMql(leadId, { causationId: randomUUID(), correlationId: randomUUID() });
     const perAssignment = (performance.now() - started) / timed.length;
-    rows.push([`assign an MQL, rotation of ~${upTo} picks`, `${perAssignment.toFixed(2)} ms`]);
+    rows.push({
+      subject: 'PGlite (memory)',
+      measurement: `assign an MQL, rotation of ~${upTo} picks`,
+      value: perAssignment,
+      unit: 'ms',
+    });
     assigned = upTo;
   }
   await storage.close();
 
-  const width = Math.max(...rows.map((row) => row[0].length));
-  for (const [measurement, value] of rows)
-    console.log(`| ${measurement.padEnd(width)} | ${value.padStart(12)} |`);
+  recordResults('sales', startedAt, rows);
 }
 
 main().catch((error: unknown) => {

@@ -17,6 +17,7 @@ import {
   type Engagement,
   type LeadFacts,
 } from '@leadledger/marketing-scoring';
+import { recordResults, type BenchRow } from './results';
 import { seedLead } from '../../libs/marketing-scoring/src/testing/scoring-fixtures';
 
 const DAY = 86_400_000;
@@ -32,7 +33,8 @@ async function main(): Promise<void> {
     'company.industry': { value: 'software', eventId: randomUUID() },
     'company.country': { value: 'DE', eventId: randomUUID() },
   };
-  const rows: string[][] = [['measurement', 'value']];
+  const startedAt = new Date();
+  const rows: BenchRow[] = [];
   for (const count of [10, 100, 1_000]) {
     const engagements: Engagement[] = Array.from({ length: count }, (_, i) => ({
       eventId: randomUUID(),
@@ -43,7 +45,12 @@ async function main(): Promise<void> {
     const started = performance.now();
     for (let i = 0; i < iterations; i++) scoreLead(model, facts, engagements, now);
     const perScore = (performance.now() - started) / iterations;
-    rows.push([`scoreLead, ${count} engagements`, `${(perScore * 1000).toFixed(1)} µs`]);
+    rows.push({
+      subject: 'scoring model',
+      measurement: `scoreLead, ${count} engagements`,
+      value: perScore * 1000,
+      unit: 'µs',
+    });
   }
 
   const storage = await openEventStorage('pglite://memory');
@@ -61,12 +68,15 @@ async function main(): Promise<void> {
   for (const leadId of leadIds)
     await scoring.rescore(leadId, { causationId: randomUUID(), correlationId: randomUUID() });
   const perLead = (performance.now() - started) / leads;
-  rows.push([`rescore on PGlite (21-event streams), ${leads} leads`, `${perLead.toFixed(2)} ms per lead`]);
+  rows.push({
+    subject: 'PGlite (memory)',
+    measurement: `rescore a 21-event stream, ${leads} leads`,
+    value: perLead,
+    unit: 'ms per lead',
+  });
   await storage.close();
 
-  const width = Math.max(...rows.map((row) => row[0].length));
-  for (const [measurement, value] of rows)
-    console.log(`| ${measurement.padEnd(width)} | ${value.padStart(18)} |`);
+  recordResults('scoring', startedAt, rows);
 }
 
 main().catch((error: unknown) => {
