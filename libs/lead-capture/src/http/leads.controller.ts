@@ -65,7 +65,7 @@ const leadIdParam = uuidParam();
 const ApiLeadIdParam = () => ApiUuidParam('id', 'The lead id');
 
 /** Chains of a batch in flight at once: enough to fill the store's group commits, few enough to keep single requests answered. */
-const BATCH_CONCURRENCY = 16;
+export const BATCH_CONCURRENCY = 16;
 
 const BODY_LIMIT = 'Bodies are JSON (application/json) of at most 4 MB.';
 
