@@ -39,6 +39,11 @@ const migrations: ReadonlyArray<{ version: number; up: (schema: string) => strin
     // One statement: a function body is full of semicolons. See appendGroupFunction for the contract.
     up: (s) => [appendGroupFunction(s)],
   },
+  {
+    version: 4,
+    // The same contract, with a set-based path for the common group (replaces version 3's body).
+    up: (s) => [appendGroupFunction(s)],
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations[migrations.length - 1].version;
@@ -117,12 +122,75 @@ function appendGroupFunction(schema: string): string {
       last_revision bigint;
       last_position bigint;
       head bigint;
+      first_position bigint[] := array_fill(NULL::bigint, ARRAY[appends + 1]);
     BEGIN
       PERFORM pg_advisory_xact_lock(hashtext(lock_key));
       SELECT coalesce(max(e.position), 0) + 1 INTO next_position FROM ${schema}.events AS e;
       FOR a IN 1 .. appends LOOP
         first_event[a + 1] := first_event[a] + event_counts[a];
       END LOOP;
+
+      -- The common group of several appends: no event id of it stored yet and each stream named
+      -- once. Every check is then decided from one read of the streams' heads, and all rows go in
+      -- with one INSERT. (A group of one is faster append by append: npm run bench measured it.)
+      IF appends > 1 AND appends = (SELECT count(DISTINCT named) FROM unnest(stream_ids) AS named)
+         AND NOT EXISTS (SELECT 1 FROM ${schema}.events AS e WHERE e.event_id = ANY(event_ids)) THEN
+        SELECT array_agg(heads.last_revision ORDER BY heads.ordinal) INTO current_revision
+          FROM (
+            SELECT named.ordinal,
+                   (SELECT max(e.revision) FROM ${schema}.events AS e WHERE e.stream_id = named.stream_id)
+                     AS last_revision
+              FROM unnest(stream_ids) WITH ORDINALITY AS named(stream_id, ordinal)
+          ) AS heads;
+        FOR u IN 1 .. coalesce(array_length(unit_sizes, 1), 0) LOOP
+          unit_failed := false;
+          FOR a IN unit_start .. unit_start + unit_sizes[u] - 1 LOOP
+            head := current_revision[a];
+            IF expected_kinds[a] = 'any'
+               OR (expected_kinds[a] = 'no_stream' AND head IS NULL)
+               OR (expected_kinds[a] = 'stream_exists' AND head IS NOT NULL)
+               OR (expected_kinds[a] = 'exact' AND head = expected_revisions[a]) THEN
+              outcome[a] := 'appended';
+            ELSE
+              outcome[a] := 'wrong_revision';
+              unit_failed := true;
+            END IF;
+          END LOOP;
+          FOR a IN unit_start .. unit_start + unit_sizes[u] - 1 LOOP
+            IF unit_failed AND outcome[a] = 'appended' THEN
+              outcome[a] := 'skipped';
+            ELSIF outcome[a] = 'appended' THEN
+              first_position[a] := next_position;
+              next_position := next_position + event_counts[a];
+            END IF;
+          END LOOP;
+          unit_start := unit_start + unit_sizes[u];
+        END LOOP;
+        INSERT INTO ${schema}.events (position, event_id, stream_id, revision, type, data, metadata)
+        SELECT first_position[g.i] + s.k - 1, event_ids[first_event[g.i] + s.k - 1], stream_ids[g.i],
+               coalesce(current_revision[g.i], -1) + s.k, event_types[first_event[g.i] + s.k - 1],
+               event_data[first_event[g.i] + s.k - 1], event_metadata[first_event[g.i] + s.k - 1]
+          FROM generate_series(1, appends) AS g(i)
+          CROSS JOIN LATERAL generate_series(1, event_counts[g.i]) AS s(k)
+         WHERE outcome[g.i] = 'appended';
+        FOR a IN 1 .. appends LOOP
+          out_outcome := outcome[a];
+          out_stored_ids := NULL;
+          IF outcome[a] = 'appended' THEN
+            out_revision := coalesce(current_revision[a], -1) + event_counts[a];
+            out_position := first_position[a] + event_counts[a] - 1;
+            wrote := true;
+          ELSE
+            out_revision := current_revision[a];
+            out_position := NULL;
+          END IF;
+          RETURN NEXT;
+        END LOOP;
+        IF wrote THEN PERFORM pg_notify(channel, ''); END IF;
+        RETURN;
+      END IF;
+
+      -- Otherwise append by append, each seeing what the ones before it wrote.
 
       FOR u IN 1 .. coalesce(array_length(unit_sizes, 1), 0) LOOP
         unit_failed := false;
