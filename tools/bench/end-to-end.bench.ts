@@ -56,9 +56,8 @@
  *   npm run bench -- end-to-end
  *
  * Env: DATABASE_URL, KAFKA_BROKERS (else libs/testing finds or starts them); BENCH_E2E_LEADS (leads
- * at the maximum load, 5,000: 20,000 leads are 60,000 events, about 20 minutes at the 40 to 70
- * events/s measured on 2 shared cores, beyond the quarter of an hour a bench may take; 5,000 make a
- * run of about 8 minutes); BENCH_E2E_RATES (fixed offered loads in events/s, "1000,5000");
+ * at the maximum load, 20,000: 60,000 events, about 10 minutes at the 122 events/s measured on 2
+ * cores; BENCH_E2E_LEADS=5000 makes a run of about 5 minutes); BENCH_E2E_RATES (fixed offered loads in events/s, "1000,5000");
  * BENCH_E2E_RATE_SECONDS (20); BENCH_E2E_CONCURRENCY (leads in flight at the maximum, 64);
  * BENCH_E2E_MAX_IN_FLIGHT (leads in flight at most under a fixed load, 1,000);
  * BENCH_E2E_DRAIN_SECONDS (how long a phase may take to become visible after its last answer, 900);
@@ -87,7 +86,7 @@ import { Client } from 'pg';
 import { ingestKeyOf, percentile, rssMiB } from './child-pipeline';
 import { recordResults, type BenchRow } from './results';
 
-const LEADS = wholeNumber('BENCH_E2E_LEADS', 5_000);
+const LEADS = wholeNumber('BENCH_E2E_LEADS', 20_000);
 const RATES = (process.env.BENCH_E2E_RATES ?? '1000,5000')
   .split(',')
   .map((rate) => rate.trim())
