@@ -95,6 +95,12 @@ function splitStatements(script: string): string[] {
  * the lock is held until this transaction commits, so positions become visible in order.
  * One row per append, in the order given.
  */
+/** Whether append `a`'s expected revision holds for its stream's last revision `head` (assertExpectedRevision's rule). */
+const EXPECTATION_MET = `(expected_kinds[a] = 'any'
+  OR (expected_kinds[a] = 'no_stream' AND head IS NULL)
+  OR (expected_kinds[a] = 'stream_exists' AND head IS NOT NULL)
+  OR (expected_kinds[a] = 'exact' AND head = expected_revisions[a]))`;
+
 function appendGroupFunction(schema: string): string {
   return `
     CREATE OR REPLACE FUNCTION ${schema}.append_group(
@@ -146,10 +152,7 @@ function appendGroupFunction(schema: string): string {
           unit_failed := false;
           FOR a IN unit_start .. unit_start + unit_sizes[u] - 1 LOOP
             head := current_revision[a];
-            IF expected_kinds[a] = 'any'
-               OR (expected_kinds[a] = 'no_stream' AND head IS NULL)
-               OR (expected_kinds[a] = 'stream_exists' AND head IS NOT NULL)
-               OR (expected_kinds[a] = 'exact' AND head = expected_revisions[a]) THEN
+            IF ${EXPECTATION_MET} THEN
               outcome[a] := 'appended';
             ELSE
               outcome[a] := 'wrong_revision';
@@ -218,10 +221,7 @@ function appendGroupFunction(schema: string): string {
           END IF;
           SELECT max(e.revision) INTO head FROM ${schema}.events AS e WHERE e.stream_id = stream_ids[a];
           current_revision[a] := head;
-          IF expected_kinds[a] = 'any'
-             OR (expected_kinds[a] = 'no_stream' AND head IS NULL)
-             OR (expected_kinds[a] = 'stream_exists' AND head IS NOT NULL)
-             OR (expected_kinds[a] = 'exact' AND head = expected_revisions[a]) THEN
+          IF ${EXPECTATION_MET} THEN
             outcome[a] := 'ok';
           ELSE
             outcome[a] := 'wrong_revision';
