@@ -84,9 +84,9 @@ import {
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { Client } from 'pg';
 import { ingestKeyOf, percentile, rssMiB } from './child-pipeline';
-import { recordResults, type BenchRow } from './results';
+import { recordResults, wholeNumberFromEnv, type BenchRow } from './results';
 
-const LEADS = wholeNumber('BENCH_E2E_LEADS', 20_000);
+const LEADS = wholeNumberFromEnv('BENCH_E2E_LEADS', 20_000);
 const RATES = (process.env.BENCH_E2E_RATES ?? '1000,5000')
   .split(',')
   .map((rate) => rate.trim())
@@ -96,11 +96,11 @@ const RATES = (process.env.BENCH_E2E_RATES ?? '1000,5000')
     if (!Number.isInteger(value) || value < 1) throw new Error(`BENCH_E2E_RATES: "${rate}" is no rate`);
     return value;
   });
-const RATE_SECONDS = wholeNumber('BENCH_E2E_RATE_SECONDS', 20);
-const CONCURRENCY = wholeNumber('BENCH_E2E_CONCURRENCY', 64);
-const MAX_IN_FLIGHT = wholeNumber('BENCH_E2E_MAX_IN_FLIGHT', 1_000);
-const DRAIN_SECONDS = wholeNumber('BENCH_E2E_DRAIN_SECONDS', 900);
-const RATE_LIMIT_PER_MINUTE = wholeNumber('BENCH_E2E_RATE_LIMIT_PER_MINUTE', 100_000_000);
+const RATE_SECONDS = wholeNumberFromEnv('BENCH_E2E_RATE_SECONDS', 20);
+const CONCURRENCY = wholeNumberFromEnv('BENCH_E2E_CONCURRENCY', 64);
+const MAX_IN_FLIGHT = wholeNumberFromEnv('BENCH_E2E_MAX_IN_FLIGHT', 1_000);
+const DRAIN_SECONDS = wholeNumberFromEnv('BENCH_E2E_DRAIN_SECONDS', 900);
+const RATE_LIMIT_PER_MINUTE = wholeNumberFromEnv('BENCH_E2E_RATE_LIMIT_PER_MINUTE', 100_000_000);
 
 const WARM_UP_LEADS = 24;
 const EVENTS_PER_LEAD = 3;
@@ -1143,15 +1143,6 @@ function fixedRows(rate: number, stats: PhaseStats): BenchRow[] {
 }
 
 // ---------------------------------------------------------------------------------------------------
-
-function wholeNumber(variable: string, fallback: number): number {
-  const text = process.env[variable]?.trim();
-  if (!text) return fallback;
-  const value = Number(text.replace(/[_,]/g, ''));
-  if (!Number.isInteger(value) || value < 1)
-    throw new Error(`${variable} must be a whole number >= 1, got "${text}"`);
-  return value;
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((done) => setTimeout(done, ms));

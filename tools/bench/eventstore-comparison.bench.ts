@@ -55,7 +55,7 @@ import {
   readMessagesBatch,
 } from '@event-driven-io/emmett-postgresql';
 import { PgDriver, PgliteDriver, SqlEventStore, type EventStore } from '@leadledger/eventstore';
-import { median, recordResults, type BenchRow } from './results';
+import { median, perSecond, recordResults, type BenchRow } from './results';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const APPEND_EVENTS = Number(process.env.BENCH_APPEND_EVENTS ?? 2_000);
@@ -593,10 +593,6 @@ async function admin(connectionString: string, sql: string): Promise<void> {
   } finally {
     await client.end();
   }
-}
-
-function perSecond(count: number, ms: number): number {
-  return (count * 1000) / ms;
 }
 
 function seconds(ms: number): string {

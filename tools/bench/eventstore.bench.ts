@@ -10,7 +10,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import {
   PgDriver,
   PgliteDriver,
@@ -18,8 +17,9 @@ import {
   type EventStore,
   type EventToAppend,
 } from '@leadledger/eventstore';
+import { dropSchema } from '@leadledger/testing';
 import { percentile } from './child-pipeline';
-import { recordResults, type BenchRow } from './results';
+import { perSecond, recordResults, type BenchRow } from './results';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 2_000);
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/leadledger_test';
@@ -39,7 +39,7 @@ async function main(): Promise<void> {
     [
       'PostgreSQL',
       async () => SqlEventStore.open(new PgDriver({ connectionString: DATABASE_URL, max: 20 }), { schema }),
-      () => dropSchema(schema),
+      () => dropSchema(DATABASE_URL, schema),
     ],
   ];
   for (const [name, open, cleanup] of subjects) {
@@ -131,17 +131,6 @@ async function liveLatency(store: EventStore): Promise<[number, number]> {
   await receiving;
   latencies.sort((a, b) => a - b);
   return [percentile(latencies, 50), percentile(latencies, 99)];
-}
-
-function perSecond(count: number, ms: number): number {
-  return (count * 1000) / ms;
-}
-
-async function dropSchema(schema: string): Promise<void> {
-  const client = new Client({ connectionString: DATABASE_URL });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await client.end();
 }
 
 main().catch((error) => {

@@ -97,3 +97,17 @@ export function median(values: readonly number[]): number {
     50,
   );
 }
+
+export function perSecond(count: number, ms: number): number {
+  return (count * 1000) / ms;
+}
+
+/** A size from the environment (`20,000` and `20_000` read as 20000), else `fallback`. */
+export function wholeNumberFromEnv(name: string, fallback: number, least = 1): number {
+  const text = process.env[name]?.trim();
+  if (!text) return fallback;
+  const value = Number(text.replace(/[_,]/g, ''));
+  if (!Number.isInteger(value) || value < least)
+    throw new Error(`${name} must be a whole number >= ${least}, got "${text}"`);
+  return value;
+}

@@ -80,14 +80,14 @@ import { dropSchema, uniqueSchemaName } from '@leadledger/testing';
 import { leadViewProjection, toLeadView } from '../../libs/lead-capture/src/projections/lead-view';
 import { planSimulation } from '../simulation/plan';
 import { percentile } from './child-pipeline';
-import { median, recordResults, type BenchRow } from './results';
+import { median, recordResults, wholeNumberFromEnv, type BenchRow } from './results';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/leadledger_test';
 /** Not 1,000,000 by default: see the header. */
-const MAX = wholeNumber('BENCH_SCALING_MAX', 300_000);
-const PGLITE_MAX = wholeNumber('BENCH_SCALING_PGLITE_MAX', 100_000);
+const MAX = wholeNumberFromEnv('BENCH_SCALING_MAX', 300_000, 0);
+const PGLITE_MAX = wholeNumberFromEnv('BENCH_SCALING_PGLITE_MAX', 100_000, 0);
 /** No cap unless set: every size's rebuilds fit the run at the default sizes. */
-const REBUILD_CAP = wholeNumber('BENCH_SCALING_REBUILD_CAP', Number.POSITIVE_INFINITY);
+const REBUILD_CAP = wholeNumberFromEnv('BENCH_SCALING_REBUILD_CAP', Number.POSITIVE_INFINITY, 0);
 const SIZES = [...new Set([10_000, 100_000, MAX].map((size) => Math.min(size, MAX)))].filter(
   (size) => size > 0,
 );
@@ -573,14 +573,6 @@ async function rebuild(store: EventStore, db: SqlDriver, schema: string, project
   };
   const result = await rebuildBeside({ events, db, projection, schema });
   return { ...result, capped };
-}
-
-function wholeNumber(name: string, fallback: number): number {
-  const text = process.env[name];
-  if (text === undefined || text.trim() === '') return fallback;
-  const value = Number(text.replace(/[_,]/g, ''));
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number, not "${text}"`);
-  return value;
 }
 
 main().catch((error: unknown) => {
