@@ -1,6 +1,12 @@
 import { settleSideBySide } from '@leadledger/eventsourcing';
 
 /**
+ * Chains of a batch (HTTP or one Kafka fetch) in flight at once: enough to fill the store's group
+ * commits, few enough to keep single requests answered.
+ */
+export const BATCH_CONCURRENCY = 16;
+
+/**
  * How a batch of submissions is worked off: items that share an identity key (directly or through
  * others: a and b share an email, b and c an external id) form a chain and run one after another,
  * in the order given, so each sees the one before it; chains run side by side, at most

@@ -7,7 +7,7 @@ export {
 } from './lead-capture.service';
 export type { LeadView, LeadEventView } from './projections/lead-view';
 export { LeadSubmissionRequest, EngagementRequest } from './http/lead-requests';
-export { BATCH_CONCURRENCY } from './http/leads.controller';
+export { BATCH_CONCURRENCY } from './identity-chains';
 export * from './domain/lead.decider';
 export * from './domain/identity';
 export * from './domain/lead-submission';

@@ -30,7 +30,11 @@ export async function allSideBySide<Item, Result>(
   concurrency: number,
   work: (item: Item, index: number) => Promise<Result>,
 ): Promise<Result[]> {
-  const settled = await settleSideBySide(items, concurrency, work);
+  return valuesOrFirstFailure(await settleSideBySide(items, concurrency, work));
+}
+
+/** The values of work all settled, or the first failure thrown: a batch fails as its first item did. */
+export function valuesOrFirstFailure<Result>(settled: ReadonlyArray<PromiseSettledResult<Result>>): Result[] {
   const failure = settled.find((outcome) => outcome.status === 'rejected');
   if (failure) throw failure.reason;
   return settled.map((outcome) => (outcome as PromiseFulfilledResult<Result>).value);

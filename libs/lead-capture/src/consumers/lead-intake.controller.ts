@@ -1,6 +1,6 @@
 import { KAFKA_HEADERS, LEADS_INBOUND_TOPIC, isActor, type Actor } from '@leadledger/contracts';
 import { InvalidConfigurationError, SERVICE_ENVIRONMENT } from '@leadledger/platform';
-import { DomainError, deriveId } from '@leadledger/eventsourcing';
+import { DomainError, deriveId, valuesOrFirstFailure } from '@leadledger/eventsourcing';
 import {
   MessageBusExceptionFilter,
   PermanentMessageError,
@@ -16,7 +16,7 @@ import {
   fingerprintOf,
 } from '../idempotency/idempotency-keys';
 import { LeadCaptureService, type IntakeContext } from '../lead-capture.service';
-import { inIdentityChains } from '../identity-chains';
+import { BATCH_CONCURRENCY, inIdentityChains } from '../identity-chains';
 import type { LeadSubmission } from '../domain/lead-submission';
 import { readRequest } from '../http/read-request';
 import { CLAIMED_ACTOR } from '../http/request-headers';
@@ -69,15 +69,14 @@ export class LeadIntakeController {
     const settled = await inIdentityChains(
       batch.map((message) => this.prepare(message)),
       (prepared) => (prepared.ok ? this.leads.identityKeysOfSubmission(prepared.submission) : []),
-      MESSAGES_IN_FLIGHT,
+      BATCH_CONCURRENCY,
       (prepared) => {
         if (!prepared.ok) return Promise.reject(prepared.error);
         const { context, submission } = prepared;
         return runWithCorrelation(context.correlationId, () => this.submit(submission, context));
       },
     );
-    const failure = settled.find((outcome) => outcome.status === 'rejected');
-    if (failure) throw failure.reason;
+    valuesOrFirstFailure(settled);
   }
 
   /** The message as a submission and its intake context, or why it can never be one. */
@@ -127,9 +126,6 @@ export class LeadIntakeController {
 type PreparedMessage =
   | { readonly ok: true; readonly submission: LeadSubmission; readonly context: IntakeContext }
   | { readonly ok: false; readonly error: unknown };
-
-/** Messages of a batch in flight at once (see LeadsController's BATCH_CONCURRENCY). */
-const MESSAGES_IN_FLIGHT = 16;
 
 function parseBody(message: IncomingMessage): unknown {
   if (!message.value) throw new PermanentMessageError('(body): message has no value');

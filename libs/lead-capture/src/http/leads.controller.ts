@@ -30,7 +30,7 @@ import {
   type IdempotentRequest,
 } from '../idempotency/idempotency-keys';
 import { LeadCaptureService, type IntakeContext } from '../lead-capture.service';
-import { inIdentityChains } from '../identity-chains';
+import { BATCH_CONCURRENCY, inIdentityChains } from '../identity-chains';
 import { LEAD_CAPTURE_PROJECTIONS } from '../tokens';
 import type { LeadView } from '../projections/lead-view';
 import { EngagementRequest, LeadBatchRequest, LeadSubmissionRequest, MAX_BATCH_SIZE } from './lead-requests';
@@ -63,9 +63,6 @@ type BatchItemResult =
 const leadIdParam = uuidParam();
 
 const ApiLeadIdParam = () => ApiUuidParam('id', 'The lead id');
-
-/** Chains of a batch in flight at once: enough to fill the store's group commits, few enough to keep single requests answered. */
-export const BATCH_CONCURRENCY = 16;
 
 const BODY_LIMIT = 'Bodies are JSON (application/json) of at most 4 MB.';
 
