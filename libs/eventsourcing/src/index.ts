@@ -11,3 +11,4 @@ export * from './lib/in-batches';
 export * from './lib/every-event';
 export * from './lib/mask-quoted-text';
 export * from './lib/side-by-side';
+export * from './lib/work-priority';

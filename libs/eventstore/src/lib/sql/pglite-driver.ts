@@ -2,10 +2,11 @@ import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { lockDirectory, type DirectoryLock } from './directory-lock';
 import { withoutDataOnFailure } from './query-errors';
 import type { SqlDriver, SqlExecutor } from './sql-driver';
+import { Turns } from './turns';
 
 /**
  * PGlite: PostgreSQL compiled to WebAssembly, in this process, persisted to a directory (or memory).
- * It has one connection, so statements and transactions are serialized by PGlite itself.
+ * It has one connection: statements and transactions take turns (`Turns`), interactive work first.
  *
  * A directory is open in one process at a time: PGlite keeps the database in memory and writes it
  * back, so two processes on one directory each miss the other's writes, the last to close
@@ -13,6 +14,8 @@ import type { SqlDriver, SqlExecutor } from './sql-driver';
  * (`lockDirectory`) first and throws `DirectoryLockedError` naming the holder's pid.
  */
 export class PgliteDriver implements SqlDriver {
+  private readonly turns = new Turns();
+
   private constructor(
     private readonly db: PGlite,
     private readonly lock: DirectoryLock | undefined,
@@ -36,16 +39,20 @@ export class PgliteDriver implements SqlDriver {
   }
 
   async query<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
-    await yieldToEventLoop();
-    return (await withoutDataOnFailure(() => this.db.query<Row>(sql, params as unknown[]))).rows;
+    return this.turns.take(
+      async () => (await withoutDataOnFailure(() => this.db.query<Row>(sql, params as unknown[]))).rows,
+    );
   }
 
   async exec(script: string): Promise<void> {
-    await yieldToEventLoop();
-    await this.db.exec(script);
+    await this.turns.take(() => this.db.exec(script));
   }
 
   async transaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.turns.take(() => this.runTransaction(work));
+  }
+
+  private runTransaction<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     return this.db.transaction(async (transaction: Transaction) =>
       work({
         query: async <Row>(sql: string, params: readonly unknown[] = []) => {
@@ -72,12 +79,7 @@ export class PgliteDriver implements SqlDriver {
   }
 }
 
-/**
- * PGlite runs each statement synchronously on this thread and settles its promise as a microtask,
- * so a caller awaiting statement after statement (a 1,000-lead batch) never lets the event loop
- * reach its I/O phase: no other request, not even /health/live, is answered until it is done.
- * One macrotask turn per statement lets waiting requests in; it costs microseconds when none wait.
- */
+/** Within a transaction, which holds its turn throughout, as `Turns` does between statements. */
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }

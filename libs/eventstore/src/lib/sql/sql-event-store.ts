@@ -1,6 +1,10 @@
 import { assertAppendable, assertAppendableTogether, wrongExpectedRevision } from '../append-guards';
 import {
+  currentWorkPriority,
   EventIdConflictError,
+  mostUrgent,
+  withWorkPriority,
+  type PriorityReading,
   type AppendOptions,
   type AppendResult,
   type EventStore,
@@ -32,6 +36,7 @@ export interface SqlEventStoreOptions {
 interface QueuedUnit {
   readonly appends: readonly StreamAppend[];
   readonly events: number;
+  readonly priority: PriorityReading;
   resolve(results: AppendResult[]): void;
   reject(error: unknown): void;
 }
@@ -130,7 +135,7 @@ export class SqlEventStore implements EventStore {
   private enqueue(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
     return new Promise((resolve, reject) => {
       const events = appends.reduce((sum, append) => sum + append.events.length, 0);
-      this.queued.push({ appends, events, resolve, reject });
+      this.queued.push({ appends, events, priority: currentWorkPriority(), resolve, reject });
       if (this.writing) return;
       this.writing = true;
       // After the current task's other appends (a Promise.all of them) have queued too.
@@ -140,7 +145,11 @@ export class SqlEventStore implements EventStore {
 
   private async writeQueued(): Promise<void> {
     try {
-      while (this.queued.length > 0) await this.writeGroup(this.takeGroup());
+      while (this.queued.length > 0) {
+        const group = this.takeGroup();
+        // Written for all its appenders: as urgent as the most urgent of them.
+        await withWorkPriority(mostUrgent(group.map((unit) => unit.priority)), () => this.writeGroup(group));
+      }
     } finally {
       this.writing = false;
     }
