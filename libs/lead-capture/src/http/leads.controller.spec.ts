@@ -1,3 +1,4 @@
+import { currentWorkPriority, withWorkPriority } from '@leadledger/eventsourcing';
 import type { ManagedProjections } from '@leadledger/platform';
 import type { LeadCaptureService, SubmissionResult } from '../lead-capture.service';
 import { LeadsController } from './leads.controller';
@@ -35,5 +36,27 @@ describe('LeadsController batches', () => {
       { index: 2, status: 'accepted', leadId: expect.any(String), outcome: 'captured' },
     ]);
     expect(submit).toHaveBeenCalledTimes(3);
+  });
+
+  it("submits a batch's items as bulk work, behind single requests, though the batch came as a request", async () => {
+    const priorities: string[] = [];
+    const submit = jest.fn(async (): Promise<SubmissionResult> => {
+      priorities.push(currentWorkPriority()());
+      return { leadId: '6f1c1f5e-6a39-4d7a-9d2b-3f7f2d1a9c01', outcome: 'captured', replayed: false };
+    });
+    const controller = new LeadsController(
+      { submit, identityKeysOfSubmission: () => [] } as unknown as LeadCaptureService,
+      projections,
+    );
+    const lead = (email: string) => ({ source: 'web_form', contact: { email } });
+
+    await withWorkPriority('interactive', () =>
+      controller.submitBatch(
+        { leads: [lead('a@example.com'), lead('b@example.com')] },
+        { id: 'crm-sync', roles: ['ingest'], credential: { kind: 'api-key', keyId: KEY_ID } },
+      ),
+    );
+
+    expect(priorities).toEqual(['bulk', 'bulk']);
   });
 });

@@ -14,7 +14,7 @@ import {
 } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { Access, AccessOwned, actorOf, CurrentPrincipal, type Principal } from '@leadledger/access';
-import { DomainError } from '@leadledger/eventsourcing';
+import { asBulkWork, DomainError } from '@leadledger/eventsourcing';
 import {
   ApiErrorResponses,
   ApiUuidParam,
@@ -159,21 +159,23 @@ export class LeadsController {
     }
     // Items that share a person run in order and see each other; the others side by side, so that
     // their appends share the store's commits.
-    const submitted = await inIdentityChains(
-      valid,
-      (item) => item.keys,
-      BATCH_CONCURRENCY,
-      async ({ index, request }) => {
-        const { occurredAt, ...submission } = request;
-        const context = intake({
-          route: ROUTES.batch,
-          idempotencyKey: idempotencyKey === undefined ? undefined : `${idempotencyKey}#${index}`,
-          fingerprinted: request,
-          caller,
-          occurredAt,
-        });
-        return this.leads.submit(submission, context);
-      },
+    const submitted = await asBulkWork(() =>
+      inIdentityChains(
+        valid,
+        (item) => item.keys,
+        BATCH_CONCURRENCY,
+        async ({ index, request }) => {
+          const { occurredAt, ...submission } = request;
+          const context = intake({
+            route: ROUTES.batch,
+            idempotencyKey: idempotencyKey === undefined ? undefined : `${idempotencyKey}#${index}`,
+            fingerprinted: request,
+            caller,
+            occurredAt,
+          });
+          return this.leads.submit(submission, context);
+        },
+      ),
     );
     let lastPosition: bigint | undefined;
     submitted.forEach((outcome, i) => {

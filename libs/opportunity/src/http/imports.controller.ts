@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Access, actorOf, CurrentPrincipal, type Principal } from '@leadledger/access';
+import { asBulkWork } from '@leadledger/eventsourcing';
 import { currentCorrelationId } from '@leadledger/observability';
 import { AcceptsMediaTypes, ApiErrorResponses, errorTypeOf, ndjsonLines } from '@leadledger/platform';
 import { Controller, Inject, Logger, Post, Req, Res, UnsupportedMediaTypeException } from '@nestjs/common';
@@ -74,10 +75,13 @@ export class ImportsController {
     const correlationId = currentCorrelationId() ?? randomUUID();
     try {
       const lines = ndjsonLines(request, MAX_IMPORT_LINE_BYTES);
-      for await (const report of this.importer.run(lines, actorOf(caller), correlationId)) {
-        if (!response.write(`${JSON.stringify(report)}\n`))
-          await new Promise<void>((drained) => response.once('drain', drained));
-      }
+      // Thousands of opportunities: behind single requests on a store that serves one at a time.
+      await asBulkWork(async () => {
+        for await (const report of this.importer.run(lines, actorOf(caller), correlationId)) {
+          if (!response.write(`${JSON.stringify(report)}\n`))
+            await new Promise<void>((drained) => response.once('drain', drained));
+        }
+      });
     } catch (error) {
       // The status is sent already: the report says the import stopped, and the log says why.
       this.logger.error({ errorType: errorTypeOf(error), correlationId }, 'opportunity import stopped');

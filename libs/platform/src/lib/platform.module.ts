@@ -8,11 +8,20 @@ import {
   type MessagingObserver,
 } from '@leadledger/messaging';
 import { LeadledgerMetrics } from '@leadledger/observability';
-import { Global, Logger, Module, type DynamicModule } from '@nestjs/common';
+import {
+  Global,
+  Logger,
+  Module,
+  RequestMethod,
+  type DynamicModule,
+  type MiddlewareConsumer,
+  type NestModule,
+} from '@nestjs/common';
 import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import { ThrottlerStorageService } from '@nestjs/throttler';
 import { TokenVerifier } from '@leadledger/access';
 import { HttpErrorFilter } from './http/http-error.filter';
+import { interactiveRequests } from './http/interactive-requests';
 import { DeadLetterArchive } from './dead-letters/dead-letter-archive';
 import { DeadLettersController } from './dead-letters/dead-letters.controller';
 import { readAccessConfig, type AccessConfig } from './access/access-config';
@@ -45,7 +54,7 @@ import {
  */
 @Global()
 @Module({})
-export class PlatformModule {
+export class PlatformModule implements NestModule {
   static forRoot(config: PlatformConfig, env: NodeJS.ProcessEnv): DynamicModule {
     return {
       module: PlatformModule,
@@ -133,6 +142,10 @@ export class PlatformModule {
         AccessGuard,
       ],
     };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(interactiveRequests).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
   }
 }
 

@@ -1,5 +1,6 @@
 import { Access } from '@leadledger/access';
 import { EVENT_CATALOG, EVENT_NAMES } from '@leadledger/contracts';
+import { currentWorkPriority } from '@leadledger/eventsourcing';
 import { Body, Controller, Module, Post, type INestApplication, type OnModuleDestroy } from '@nestjs/common';
 import { TEST_ADMIN_KEY, asAdmin } from '@leadledger/testing';
 import { createServiceApp, startServiceApp } from './bootstrap';
@@ -11,6 +12,12 @@ class ProbeController {
   @Post('json')
   json(@Body() body: unknown): unknown {
     return { received: body };
+  }
+
+  /** After the body is read: where a handler's statements would be queued. */
+  @Post('priority')
+  priority(): unknown {
+    return { priority: currentWorkPriority()() };
   }
 
   @Post('csv')
@@ -75,6 +82,10 @@ describe('a service app', () => {
       await asAdmin(app).post('/probe/csv').set('Content-Type', 'text/csv').send('a,b\n1,2').expect(201);
       await asAdmin(app).post('/probe/json').expect(201);
     });
+  });
+
+  it("runs a request's work as interactive, ahead of background work on the embedded store", async () => {
+    await asAdmin(app).post('/probe/priority').send({ a: 1 }).expect(201, { priority: 'interactive' });
   });
 
   it('shows every event type in leadledger_events_appended_total at 0 before any traffic', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import type { RecordedEvent } from '@leadledger/eventsourcing';
+import { currentWorkPriority, type RecordedEvent } from '@leadledger/eventsourcing';
 import { PgliteDriver, SqlEventStore, type SqlDriver } from '@leadledger/eventstore';
 import type { Projection } from './projection';
 import { ProjectionRunner, StaleProjectionError, type ProjectionObserver } from './projection-runner';
@@ -119,6 +119,32 @@ describe('ProjectionRunner', () => {
       expect(await running.waitFor(last, 10_000)).toBe(true);
       expect(await rows()).toEqual(range(1, 28));
       expect(await checkpoint()).toBe('28');
+    } finally {
+      await running.stop();
+    }
+  });
+
+  it('applies as bulk work while nobody waits, and as interactive work while someone does', async () => {
+    const { append, runner, checkpoint } = await fixture();
+    const { projection } = appliedEvents();
+    const priorities: Array<{ last: bigint; priority: string }> = [];
+    const handle = projection.handle.bind(projection);
+    const watched: Projection = {
+      ...projection,
+      async handle(events, tx) {
+        priorities.push({ last: events[events.length - 1].position, priority: currentWorkPriority()() });
+        await handle(events, tx);
+      },
+    };
+    const running = runner([watched]);
+    running.start();
+    try {
+      const unwatched = await append(5);
+      while ((await checkpoint()) !== unwatched.toString()) await new Promise((r) => setTimeout(r, 10));
+      expect(new Set(priorities.map((batch) => batch.priority))).toEqual(new Set(['bulk']));
+      const waitedFor = await append(1);
+      expect(await running.waitFor(waitedFor, 10_000)).toBe(true);
+      expect(priorities.find((batch) => batch.last === waitedFor)?.priority).toBe('interactive');
     } finally {
       await running.stop();
     }

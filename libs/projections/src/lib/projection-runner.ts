@@ -1,6 +1,7 @@
 import {
   retry,
   subscriptionInBatches,
+  withWorkPriority,
   type EventStore,
   type GlobalPosition,
   type RecordedEvent,
@@ -115,6 +116,8 @@ export class ProjectionRunner {
   private readonly observer: ProjectionObserver;
   private readonly waitPollMs: number;
   private readonly progressListeners = new Set<() => void>();
+  /** Callers in `waitFor`: while there are any, this runner's work is theirs, and as urgent. */
+  private waiters = 0;
   private stopping?: AbortController;
   private running?: Promise<void>;
 
@@ -143,8 +146,11 @@ export class ProjectionRunner {
     const stop = () => stopping.abort();
     signal?.addEventListener('abort', stop, { once: true });
     if (signal?.aborted) stopping.abort();
+    const priority = () => (this.waiters > 0 ? 'interactive' : 'bulk');
     this.running = Promise.all(
-      [...this.followers.values()].map((follower) => this.follow(follower, stopping.signal)),
+      [...this.followers.values()].map((follower) =>
+        withWorkPriority(priority, () => this.follow(follower, stopping.signal)),
+      ),
     ).then(() => signal?.removeEventListener('abort', stop));
   }
 
@@ -163,11 +169,16 @@ export class ProjectionRunner {
    */
   async waitFor(position: GlobalPosition, timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (await this.reached(position)) return true;
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) return false;
-      await this.nextProgress(Math.min(remaining, this.waitPollMs));
+    this.waiters += 1;
+    try {
+      for (;;) {
+        if (await this.reached(position)) return true;
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) return false;
+        await this.nextProgress(Math.min(remaining, this.waitPollMs));
+      }
+    } finally {
+      this.waiters -= 1;
     }
   }
 
