@@ -99,7 +99,9 @@ export class ManagedProjections implements OnApplicationBootstrap, OnModuleDestr
     );
   }
 
-  onApplicationBootstrap(): void {
+  /** Before the server listens: every read model's tables exist by the first request. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.runner.prepare();
     this.runner.start();
   }
 

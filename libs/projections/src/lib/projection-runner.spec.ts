@@ -124,6 +124,23 @@ describe('ProjectionRunner', () => {
     }
   });
 
+  it('creates the tables of its projections when prepared, before it applies anything', async () => {
+    const { append, runner, rows } = await fixture();
+    await append(3);
+    const { projection } = appliedEvents();
+    const prepared = runner([projection]);
+    await expect(rows()).rejects.toThrow(/does not exist/);
+    await prepared.prepare();
+    expect(await rows()).toEqual([]);
+    prepared.start();
+    try {
+      expect(await prepared.waitFor(3n, 10_000)).toBe(true);
+      expect(await rows()).toEqual([1, 2, 3]);
+    } finally {
+      await prepared.stop();
+    }
+  });
+
   it('applies as bulk work while nobody waits, and as interactive work while someone does', async () => {
     const { append, runner, checkpoint } = await fixture();
     const { projection } = appliedEvents();

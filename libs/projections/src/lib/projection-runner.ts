@@ -138,6 +138,18 @@ export class ProjectionRunner {
     }
   }
 
+  /**
+   * Creates every projection's tables now (and rebuilds one whose version grew), so that a query
+   * answered before the first batch is applied finds its table empty rather than missing: requests
+   * go before projections on the embedded store, so a request right after boot can come first. A
+   * projection that cannot be set up here is left to `start`, which retries it and reports why.
+   */
+  async prepare(): Promise<void> {
+    for (const { projection } of this.followers.values()) {
+      await this.setUp(projection).catch(() => undefined);
+    }
+  }
+
   /** Starts following in the background; `signal` (or stop()) ends it. */
   start(signal?: AbortSignal): void {
     if (this.running) throw new Error('the projection runner is already running');
