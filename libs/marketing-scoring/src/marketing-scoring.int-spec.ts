@@ -47,6 +47,17 @@ describe('marketing-scoring on PostgreSQL and Kafka', () => {
     await dropSchema(await testPostgresUrl(), schema);
   });
 
+  /**
+   * The score view, once it shows what Kafka already carried: the relay and the view's projection
+   * each follow the store on their own, so either may be first.
+   */
+  async function scoreViewShowing(leadId: string, shows: (view: Record<string, unknown>) => boolean) {
+    return eventually(async () => {
+      const response = await asAdmin(scoring).get(`/leads/${leadId}/score`);
+      return response.status === 200 && shows(response.body) ? response : undefined;
+    });
+  }
+
   it('turns a capture and its engagements into an MQL on the lifecycle topic, every point explained', async () => {
     const leadId = await captureFitLead();
     const now = new Date().toISOString();
@@ -56,7 +67,7 @@ describe('marketing-scoring on PostgreSQL and Kafka', () => {
 
     const mql = await eventually(() => of(leadId, 'leadledger.lead.marketing-qualified.v1'));
     expect(mql.headers[KAFKA_HEADERS.source]).toBe('/leadledger/marketing-scoring');
-    const score = await asAdmin(scoring).get(`/leads/${leadId}/score`).expect(200);
+    const score = await scoreViewShowing(leadId, (view) => view.mql === true);
     expect(score.body).toMatchObject({ mql: true, disqualified: false, modelVersion: '2026-11-a' });
     const parts = score.body.breakdown as Array<{
       points: number;
@@ -75,7 +86,7 @@ describe('marketing-scoring on PostgreSQL and Kafka', () => {
     await eventually(() =>
       of(leadId, 'leadledger.lead.scored.v1', (scored) => JSON.parse(scored.value).engagement > 0),
     );
-    const before = (await asAdmin(scoring).get(`/leads/${leadId}/score`).expect(200)).body;
+    const before = (await scoreViewShowing(leadId, (view) => Number(view.engagement) > 0)).body;
 
     // The very message again, as a rebalance or a relay restart would deliver it.
     await producer.send({
