@@ -62,6 +62,7 @@ export const readModelDatabaseProvider: Provider = {
  */
 export class ManagedProjections implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger: Logger;
+  private destroyed = false;
 
   constructor(
     readonly runner: ProjectionRunner,
@@ -102,10 +103,14 @@ export class ManagedProjections implements OnApplicationBootstrap, OnModuleDestr
   /** Before the server listens: every read model's tables exist by the first request. */
   async onApplicationBootstrap(): Promise<void> {
     await this.runner.prepare();
+    // Another module's failed start may have closed the application meanwhile: a runner started
+    // now would follow a closed store forever and keep the process alive.
+    if (this.destroyed) return;
     this.runner.start();
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.destroyed = true;
     await this.runner.stop();
     this.logger.log('stopped');
   }
